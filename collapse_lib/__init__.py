@@ -1,0 +1,15 @@
+"""collapse_lib: the helper library of the executable textbook on model collapse.
+
+One module per idea:
+
+- :mod:`collapse_lib.discrete`  categorical distributions refitted to their own samples
+- :mod:`collapse_lib.metrics`   distances and diversity measures between distributions
+- :mod:`collapse_lib.data`      starting distributions (real English word frequencies, Zipf laws)
+- :mod:`collapse_lib.plotting`  the book's figure style
+- :mod:`collapse_lib.widgets`   interactive explorers and their timing
+
+Every random function takes a keyword ``rng``: a ``numpy.random.Generator``, an int
+seed, or None.
+"""
+
+__version__ = "0.1.0"

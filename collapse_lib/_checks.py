@@ -1,0 +1,80 @@
+"""Argument checking and random-generator handling shared by every module.
+
+Every public function validates its input here so that a reader who passes a bad
+argument gets one clear message naming the argument and what is allowed, instead
+of a NaN or a traceback from deep inside numpy.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Union
+
+import numpy as np
+
+RNGLike = Union[np.random.Generator, np.random.SeedSequence, int, None]
+
+#: Tolerance for "sums to one" checks on float probability vectors and matrices.
+PROBABILITY_ATOL = 1e-9
+
+
+def as_generator(rng: RNGLike) -> np.random.Generator:
+    """Return a ``numpy.random.Generator`` from a generator, a seed or None.
+
+    A Generator is returned as is (so a chapter can pass one generator through many
+    calls and keep a single stream); an int or SeedSequence seeds a new one; None
+    gives fresh OS entropy.
+    """
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None or isinstance(rng, np.random.SeedSequence):
+        return np.random.default_rng(rng)
+    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
+        if rng < 0:
+            raise ValueError(f"rng: a seed must be a non-negative integer, got {rng}")
+        return np.random.default_rng(int(rng))
+    raise TypeError(
+        "rng must be a numpy.random.Generator, a non-negative int seed, a SeedSequence "
+        f"or None, got {type(rng).__name__}"
+    )
+
+
+def check_int(value, name: str, *, minimum: int) -> int:
+    """Return ``value`` as an int after checking it is an integer >= ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        # Accept floats that are whole numbers (e.g. 1e3) but nothing else.
+        if isinstance(value, numbers.Real) and not isinstance(value, bool) and float(value).is_integer():
+            value = int(value)
+        else:
+            raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
+    return int(value)
+
+
+def check_probability_vector(p, name: str = "p") -> np.ndarray:
+    """Return ``p`` as a float array of shape (K,) that is a probability vector."""
+    try:
+        arr = np.asarray(p, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a 1-D array of probabilities, got {type(p).__name__}") from None
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D array of probabilities, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must contain only finite probabilities (no NaN or inf)")
+    if np.any(arr < 0):
+        raise ValueError(f"{name} must be non-negative; smallest entry is {arr.min():g}")
+    total = arr.sum()
+    if abs(total - 1.0) > PROBABILITY_ATOL * max(1, arr.size):
+        raise ValueError(f"{name} must sum to 1 (within {PROBABILITY_ATOL:g}), sums to {total:.12g}")
+    return arr / total
+
+
+def check_fraction(value, name: str) -> float:
+    """Return ``value`` as a float in the closed interval [0, 1]."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number in [0, 1], got {value!r}")
+    value = float(value)
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{name} must be in [0, 1], got {value}")
+    return value

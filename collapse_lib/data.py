@@ -1,0 +1,76 @@
+"""Distributions the chapters start from: real word frequencies and synthetic power laws.
+
+Nothing here downloads anything: the real data come from the ``wordfreq`` package,
+whose word lists are installed with it.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ._checks import check_int
+
+__all__ = ["zipf", "english_word_frequencies"]
+
+
+def zipf(K: int, exponent: float = 1.0) -> np.ndarray:
+    """Zipf (power-law) probabilities ``p_k`` proportional to ``k**(-exponent)``, k = 1..K.
+
+    Parameters
+    ----------
+    K : int
+        Number of categories (>= 1).
+    exponent : float, default 1.0
+        Tail exponent (>= 0); 0 gives the uniform distribution, larger values
+        put less mass in the tail.
+
+    Returns
+    -------
+    numpy.ndarray, shape (K,)
+        Probabilities in decreasing order.
+    """
+    K = check_int(K, "K", minimum=1)
+    if isinstance(exponent, bool) or not isinstance(exponent, numbers.Real) or not np.isfinite(exponent):
+        raise TypeError(f"exponent must be a finite real number >= 0, got {exponent!r}")
+    if exponent < 0:
+        raise ValueError(f"exponent must be >= 0, got {exponent}")
+    weights = np.arange(1, K + 1, dtype=float) ** (-float(exponent))
+    return weights / weights.sum()
+
+
+def english_word_frequencies(n_words: int = 5000) -> tuple[list[str], np.ndarray]:
+    """The ``n_words`` most frequent English words and their renormalized frequencies.
+
+    Frequencies come from the ``wordfreq`` package (its "large" English list, which
+    blends subtitles, Wikipedia, books, news, web text and social media; word lists
+    under CC BY-SA 4.0). Only purely alphabetic tokens are kept, so digits and
+    punctuation do not count as words. wordfreq stores frequencies rounded to
+    about 1% (in centibels), so neighbouring ranks can tie.
+
+    Parameters
+    ----------
+    n_words : int, default 5000
+        How many of the most frequent words to keep (1 to 100,000).
+
+    Returns
+    -------
+    words : list of str
+        Words in decreasing order of frequency (ties broken alphabetically).
+    probabilities : numpy.ndarray, shape (n_words,)
+        Their frequencies, renormalized to sum to one.
+    """
+    n_words = check_int(n_words, "n_words", minimum=1)
+    if n_words > 100_000:
+        raise ValueError(f"n_words must be at most 100000, got {n_words}")
+    import wordfreq
+
+    table = wordfreq.get_frequency_dict("en", wordlist="large")
+    ranked = sorted(
+        ((word, freq) for word, freq in table.items() if word.isalpha()),
+        key=lambda item: (-item[1], item[0]),
+    )[:n_words]
+    words = [word for word, _ in ranked]
+    freqs = np.array([freq for _, freq in ranked])
+    return words, freqs / freqs.sum()

@@ -1,0 +1,366 @@
+"""Categorical distributions refitted to their own samples (multinomial Wright–Fisher).
+
+A categorical distribution ``p`` over K categories is "trained" on M draws from the
+previous generation's model by counting: the next model is the vector of empirical
+frequencies. This is the multinomial (haploid) Wright–Fisher chain of population
+genetics. This module simulates it, builds its transition matrix for two categories,
+and analyses absorbing Markov chains through the fundamental matrix.
+
+Chapter: ``book/02_discrete_absorption.ipynb``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterator, NamedTuple
+
+import numpy as np
+import scipy.linalg
+import scipy.stats
+
+from ._checks import PROBABILITY_ATOL, RNGLike, as_generator, check_int, check_probability_vector
+
+__all__ = [
+    "resample",
+    "iter_resample",
+    "simulate_absorption",
+    "AbsorptionSample",
+    "wright_fisher_matrix",
+    "absorption",
+    "AbsorptionResult",
+]
+
+
+def _draw_counts(rng: np.random.Generator, M: int, freq: np.ndarray) -> np.ndarray:
+    """One generation: counts of M draws from each row of ``freq`` (shape (R, K))."""
+    if freq.shape[-1] == 2:
+        # Two categories: the count of the first is Binomial(M, p); much faster than multinomial.
+        first = rng.binomial(M, freq[:, 0])
+        return np.stack([first, M - first], axis=-1)
+    return rng.multinomial(M, freq)
+
+
+def _check_common(p, M, generations=None):
+    p = check_probability_vector(p, "p")
+    M = check_int(M, "M", minimum=1)
+    if generations is not None:
+        generations = check_int(generations, "generations", minimum=0)
+    return p, M, generations
+
+
+def iter_resample(
+    p, M: int, generations: int, *, replicates: int | None = None, rng: RNGLike = None
+) -> Iterator[np.ndarray]:
+    """Yield the frequencies of each generation, one generation at a time.
+
+    The same chain as :func:`resample`, for when storing every generation would not
+    fit in memory (many categories, replicates or generations): compute summaries on
+    the fly instead.
+
+    Parameters
+    ----------
+    p : array_like, shape (K,)
+        Initial probabilities (generation 0).
+    M : int
+        Samples drawn per generation (M >= 1).
+    generations : int
+        Number of refits (>= 0); ``generations + 1`` arrays are yielded.
+    replicates : int, optional
+        Number of independent chains. When given, each yielded array has shape
+        (replicates, K); otherwise (K,).
+    rng : numpy.random.Generator, int or None
+        Random generator or seed.
+
+    Yields
+    ------
+    numpy.ndarray
+        Frequencies of generation 0, 1, ..., ``generations``. The array is a fresh
+        copy each time, so it is safe to keep.
+    """
+    p, M, generations = _check_common(p, M, generations)
+    R = 1 if replicates is None else check_int(replicates, "replicates", minimum=1)
+    rng = as_generator(rng)
+    freq = np.broadcast_to(p, (R, p.size)).copy()
+    yield freq[0].copy() if replicates is None else freq.copy()
+    for _ in range(generations):
+        freq = _draw_counts(rng, M, freq) / M
+        yield freq[0].copy() if replicates is None else freq.copy()
+
+
+def resample(
+    p, M: int, generations: int, *, replicates: int | None = None, rng: RNGLike = None
+) -> np.ndarray:
+    """Refit a categorical distribution to M of its own draws, generation after generation.
+
+    Generation t+1 is the vector of empirical frequencies of M draws from
+    generation t. Chains are vectorized across replicates.
+
+    Parameters
+    ----------
+    p : array_like, shape (K,)
+        Initial probabilities; non-negative, finite, summing to 1.
+    M : int
+        Samples drawn per generation (M >= 1).
+    generations : int
+        Number of refits (>= 0).
+    replicates : int, optional
+        Number of independent chains (>= 1).
+    rng : numpy.random.Generator, int or None
+        Random generator or seed.
+
+    Returns
+    -------
+    numpy.ndarray
+        Frequencies, generation 0 being ``p``: shape (generations+1, K), or
+        (replicates, generations+1, K) when ``replicates`` is given. The replicate
+        array is a view with generations stored contiguously, which is what makes
+        the simulation fast; call ``numpy.ascontiguousarray`` if you need otherwise.
+
+    Examples
+    --------
+    >>> freqs = resample([0.5, 0.3, 0.2], M=10, generations=5, rng=0)
+    >>> freqs.shape
+    (6, 3)
+    >>> bool(np.allclose(freqs.sum(axis=1), 1))
+    True
+    """
+    p, M, generations = _check_common(p, M, generations)
+    R = 1 if replicates is None else check_int(replicates, "replicates", minimum=1)
+    rng = as_generator(rng)
+    K = p.size
+    # Generation-major storage: each generation's write is one contiguous block.
+    out = np.empty((generations + 1, R, K))
+    out[0] = p
+    if K == 2:
+        first = out[0, :, 0]
+        for t in range(1, generations + 1):
+            counts = rng.binomial(M, first)
+            np.divide(counts, M, out=out[t, :, 0])
+            np.divide(M - counts, M, out=out[t, :, 1])
+            first = out[t, :, 0]
+    else:
+        for t in range(1, generations + 1):
+            np.divide(rng.multinomial(M, out[t - 1]), M, out=out[t])
+    if replicates is None:
+        return out[:, 0, :]
+    return np.moveaxis(out, 1, 0)
+
+
+class AbsorptionSample(NamedTuple):
+    """Outcome of chains run until absorption (see :func:`simulate_absorption`)."""
+
+    time: np.ndarray
+    """Generation at which each chain first became a delta (int; -1 if not absorbed)."""
+    category: np.ndarray
+    """Category holding all the mass at absorption (int; -1 if not absorbed)."""
+    absorbed: np.ndarray
+    """Whether each chain was absorbed within ``max_generations``."""
+
+
+def simulate_absorption(
+    p,
+    M: int,
+    *,
+    replicates: int,
+    max_generations: int | None = None,
+    rng: RNGLike = None,
+) -> AbsorptionSample:
+    """Run independent chains until each is absorbed in a delta (one category has all M draws).
+
+    Only the chains that are still running are simulated at each generation, so the
+    cost is proportional to the total number of chain-generations actually needed.
+
+    Parameters
+    ----------
+    p : array_like, shape (K,)
+        Initial probabilities (generation 0).
+    M : int
+        Samples drawn per generation (M >= 1).
+    replicates : int
+        Number of independent chains (>= 1).
+    max_generations : int, optional
+        Stop after this many generations even if some chains are still running
+        (they are reported with ``absorbed=False``). Absorption happens with
+        probability one, so by default there is no limit.
+    rng : numpy.random.Generator, int or None
+        Random generator or seed.
+
+    Returns
+    -------
+    AbsorptionSample
+        Absorption time, absorbing category, and whether each chain was absorbed.
+    """
+    p, M, _ = _check_common(p, M)
+    R = check_int(replicates, "replicates", minimum=1)
+    if max_generations is not None:
+        max_generations = check_int(max_generations, "max_generations", minimum=0)
+    rng = as_generator(rng)
+
+    freq = np.broadcast_to(p, (R, p.size)).copy()
+    time = np.full(R, -1, dtype=np.int64)
+    category = np.full(R, -1, dtype=np.int64)
+    is_delta = freq.max(axis=1) == 1.0
+    time[is_delta] = 0
+    category[is_delta] = freq[is_delta].argmax(axis=1)
+    active = np.flatnonzero(~is_delta)
+    t = 0
+    while active.size and (max_generations is None or t < max_generations):
+        t += 1
+        counts = _draw_counts(rng, M, freq[active])
+        done = counts.max(axis=1) == M
+        finished = active[done]
+        time[finished] = t
+        category[finished] = counts[done].argmax(axis=1)
+        active = active[~done]
+        freq[active] = counts[~done] / M
+    return AbsorptionSample(time=time, category=category, absorbed=time >= 0)
+
+
+def wright_fisher_matrix(M: int, *, exact: bool = False):
+    """Transition matrix of the two-category chain on counts 0, ..., M.
+
+    ``P[i, j] = Binomial(M, i/M).pmf(j)``: from i draws of category 1 among M, the
+    next generation draws M times with probability i/M.
+
+    Parameters
+    ----------
+    M : int
+        Samples per generation (M >= 1).
+    exact : bool, default False
+        If True, return a ``sympy.Matrix`` of exact rationals instead of floats.
+
+    Returns
+    -------
+    numpy.ndarray or sympy.Matrix
+        The (M+1, M+1) row-stochastic matrix.
+    """
+    M = check_int(M, "M", minimum=1)
+    if exact:
+        import sympy
+
+        return sympy.Matrix(
+            M + 1,
+            M + 1,
+            lambda i, j: sympy.binomial(M, j) * sympy.Rational(i, M) ** j * (1 - sympy.Rational(i, M)) ** (M - j),
+        )
+    states = np.arange(M + 1)
+    return scipy.stats.binom.pmf(states[None, :], M, states[:, None] / M)
+
+
+@dataclass(frozen=True)
+class AbsorptionResult:
+    """Absorbing-chain analysis of a transition matrix (see :func:`absorption`).
+
+    With the states reordered so that transient states come first, the matrix has
+    the canonical form ``[[Q, R], [0, I]]``.
+    """
+
+    transient: np.ndarray
+    """Indices of the transient states, increasing."""
+    absorbing: np.ndarray
+    """Indices of the absorbing states (``P[i, i] == 1``), increasing."""
+    N: Any
+    """Fundamental matrix ``(I - Q)^{-1}``: expected visits to transient state j from transient state i."""
+    B: Any
+    """Absorption probabilities ``N R``, shape (transient, absorbing)."""
+    t: Any
+    """Expected number of steps to absorption from each transient state, ``N 1``."""
+
+
+def _is_sympy_matrix(P) -> bool:
+    return type(P).__module__.startswith("sympy")
+
+
+def _reaches_absorbing(adjacency: np.ndarray, absorbing: np.ndarray) -> np.ndarray:
+    """States from which some absorbing state can be reached (search backwards from them)."""
+    reached = np.zeros(adjacency.shape[0], dtype=bool)
+    reached[absorbing] = True
+    frontier = absorbing
+    while frontier.size:
+        predecessors = np.flatnonzero(adjacency[:, frontier].any(axis=1) & ~reached)
+        reached[predecessors] = True
+        frontier = predecessors
+    return reached
+
+
+def absorption(P) -> AbsorptionResult:
+    """Analyse an absorbing Markov chain through its fundamental matrix.
+
+    Parameters
+    ----------
+    P : array_like or sympy.Matrix, shape (S, S)
+        Row-stochastic transition matrix with at least one absorbing state, from
+        every state of which an absorbing state can be reached. A sympy matrix of
+        exact numbers is analysed exactly and returns sympy matrices.
+
+    Returns
+    -------
+    AbsorptionResult
+        ``transient`` and ``absorbing`` indices, the fundamental matrix ``N``, the
+        absorption probabilities ``B`` and the expected absorption times ``t``.
+
+    Raises
+    ------
+    ValueError
+        If P is not square, has negative or non-finite entries, rows that do not
+        sum to one, no absorbing state, or states that never reach an absorbing one.
+    """
+    exact = _is_sympy_matrix(P)
+    if exact:
+        import sympy
+
+        if not all(entry.is_number for entry in P):
+            raise TypeError("P: a sympy matrix must contain numbers only (no free symbols)")
+        S = P.shape[0]
+        if P.shape != (S, S):
+            raise ValueError(f"P must be a square matrix, got shape {P.shape}")
+        if any(entry.is_negative for entry in P):
+            raise ValueError("P must have non-negative entries")
+        bad = [i for i in range(S) if sympy.simplify(sum(P.row(i)) - 1) != 0]
+        if bad:
+            raise ValueError(f"P must be row-stochastic: rows {bad} do not sum to 1")
+        diagonal_one = np.array([sympy.simplify(P[i, i] - 1) == 0 for i in range(S)])
+        adjacency = np.array([[P[i, j] != 0 for j in range(S)] for i in range(S)])
+    else:
+        try:
+            P = np.asarray(P, dtype=float)
+        except (TypeError, ValueError):
+            raise TypeError(f"P must be a square numeric matrix, got {type(P).__name__}") from None
+        if P.ndim != 2 or P.shape[0] != P.shape[1]:
+            raise ValueError(f"P must be a square matrix, got shape {P.shape}")
+        if not np.all(np.isfinite(P)):
+            raise ValueError("P must contain only finite entries (no NaN or inf)")
+        if np.any(P < 0):
+            raise ValueError(f"P must have non-negative entries; smallest is {P.min():g}")
+        S = P.shape[0]
+        row_error = np.abs(P.sum(axis=1) - 1)
+        if np.any(row_error > PROBABILITY_ATOL * max(1, S)):
+            bad = np.flatnonzero(row_error > PROBABILITY_ATOL * max(1, S))
+            raise ValueError(f"P must be row-stochastic: rows {bad.tolist()[:10]} do not sum to 1")
+        diagonal_one = np.abs(np.diag(P) - 1) <= PROBABILITY_ATOL
+        adjacency = P > 0
+
+    absorbing = np.flatnonzero(diagonal_one)
+    transient = np.flatnonzero(~diagonal_one)
+    if absorbing.size == 0:
+        raise ValueError("P has no absorbing state (no i with P[i, i] == 1)")
+    trapped = np.flatnonzero(~_reaches_absorbing(adjacency, absorbing))
+    if trapped.size:
+        raise ValueError(
+            f"P: states {trapped.tolist()[:10]} can never reach an absorbing state, "
+            "so the chain is not absorbing"
+        )
+
+    if exact:
+        T, A = [int(i) for i in transient], [int(i) for i in absorbing]
+        Q = P.extract(T, T)
+        R = P.extract(T, A)
+        N = (sympy.eye(len(T)) - Q).inv()
+        B = N * R
+        t = N * sympy.ones(len(T), 1)
+        return AbsorptionResult(transient=transient, absorbing=absorbing, N=N, B=B, t=t)
+
+    Q = P[np.ix_(transient, transient)]
+    R = P[np.ix_(transient, absorbing)]
+    N = scipy.linalg.solve(np.eye(transient.size) - Q, np.eye(transient.size))
+    return AbsorptionResult(transient=transient, absorbing=absorbing, N=N, B=N @ R, t=N.sum(axis=1))

@@ -1,0 +1,56 @@
+"""How far a generation has moved from the original: distances and diversity measures.
+
+All functions broadcast over leading axes; the last axis indexes categories.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["total_variation", "hellinger", "heterozygosity", "support_size", "lost_mass"]
+
+
+def _as_distributions(p, q=None, names=("p", "q")):
+    p = np.asarray(p, dtype=float)
+    if p.ndim == 0:
+        raise ValueError(f"{names[0]} must have a last axis of categories, got a scalar")
+    if q is None:
+        return p
+    q = np.asarray(q, dtype=float)
+    if q.ndim == 0 or p.shape[-1] != q.shape[-1]:
+        raise ValueError(
+            f"{names[0]} and {names[1]} must have the same number of categories (last axis), "
+            f"got shapes {p.shape} and {q.shape}"
+        )
+    return p, q
+
+
+def total_variation(p, q) -> np.ndarray:
+    """Total variation distance ``0.5 * sum_k |p_k - q_k|``, in [0, 1]."""
+    p, q = _as_distributions(p, q)
+    return 0.5 * np.abs(p - q).sum(axis=-1)
+
+
+def hellinger(p, q) -> np.ndarray:
+    """Hellinger distance ``sqrt(1 - sum_k sqrt(p_k q_k))``, in [0, 1]."""
+    p, q = _as_distributions(p, q)
+    affinity = np.sqrt(p * q).sum(axis=-1)
+    return np.sqrt(np.clip(1.0 - affinity, 0.0, None))
+
+
+def heterozygosity(p) -> np.ndarray:
+    """Probability that two independent draws differ, ``1 - sum_k p_k**2`` (0 for a delta)."""
+    p = _as_distributions(p)
+    return 1.0 - np.square(p).sum(axis=-1)
+
+
+def support_size(p) -> np.ndarray:
+    """Number of categories with positive probability."""
+    p = _as_distributions(p)
+    return np.count_nonzero(p > 0, axis=-1)
+
+
+def lost_mass(p, original) -> np.ndarray:
+    """Original probability of the categories that ``p`` has lost (``p_k == 0``)."""
+    p, original = _as_distributions(p, original, names=("p", "original"))
+    return np.where(p == 0, original, 0.0).sum(axis=-1)

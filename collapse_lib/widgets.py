@@ -1,0 +1,101 @@
+"""Interactive explorers: sliders that redraw a figure, and a way to time them.
+
+Every chapter ends with an explorer built by :func:`explorer`. Each explorer records
+how long its redraws take, and :func:`time_explorers` sweeps the sliders of every
+explorer created in the current kernel, so ``tools/benchmark.py`` can check that
+updates are fast enough to feel live without anyone dragging a slider.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import ipywidgets
+import matplotlib.pyplot as plt
+import numpy as np
+
+__all__ = ["Explorer", "explorer", "time_explorers"]
+
+#: Explorers created in this kernel, in creation order (read by :func:`time_explorers`).
+_REGISTRY: list["Explorer"] = []
+
+
+class Explorer(ipywidgets.VBox):
+    """Controls above a figure that is redrawn whenever a control changes.
+
+    Parameters
+    ----------
+    draw : callable
+        ``draw(**values)`` draws one matplotlib figure for the given control values.
+    controls : dict of str to ipywidgets.ValueWidget
+        One control per keyword argument of ``draw``. Sliders only redraw when
+        released (``continuous_update=False``), so a slow draw never queues up.
+    name : str
+        A short name used in benchmark reports.
+    """
+
+    def __init__(self, draw: Callable[..., None], controls: dict, name: str):
+        for control in controls.values():
+            if hasattr(control, "continuous_update"):
+                control.continuous_update = False
+        self.draw = draw
+        self.controls = controls
+        self.name = name
+        self.update_seconds: list[float] = []
+        output = ipywidgets.interactive_output(self._render, controls)
+        rows = [ipywidgets.HBox(list(controls.values())[i : i + 3]) for i in range(0, len(controls), 3)]
+        super().__init__(children=[*rows, output])
+        _REGISTRY.append(self)
+
+    def _render(self, **values) -> None:
+        start = time.perf_counter()
+        self.draw(**values)
+        plt.show()
+        self.update_seconds.append(time.perf_counter() - start)
+
+    def sweep(self, points_per_control: int = 3) -> list[float]:
+        """Redraw at the ends and middle of every slider's range; return the seconds each took.
+
+        Controls are changed one at a time from their current values, as a reader would.
+        """
+        defaults = {name: control.value for name, control in self.controls.items()}
+        seconds = []
+        for name, control in self.controls.items():
+            if not hasattr(control, "min"):
+                values = list(getattr(control, "options", [control.value]))
+            else:
+                values = np.linspace(control.min, control.max, points_per_control)
+                if isinstance(control.value, (int, np.integer)):
+                    values = np.unique(np.round(values).astype(int)).tolist()
+                else:
+                    values = values.tolist()
+            for value in values:
+                if isinstance(value, tuple) and len(value) == 2:  # (label, value) options
+                    value = value[1]
+                start = time.perf_counter()
+                self.draw(**{**defaults, name: value})
+                fig = plt.gcf()
+                fig.canvas.draw()  # render as a browser redraw would
+                plt.close("all")
+                seconds.append(time.perf_counter() - start)
+        return seconds
+
+
+def explorer(draw: Callable[..., None], *, name: str, **controls) -> Explorer:
+    """Build an :class:`Explorer`: ``explorer(draw, name="...", M=IntSlider(...), ...)``."""
+    if not controls:
+        raise ValueError("explorer needs at least one control, passed as a keyword argument")
+    return Explorer(draw, controls, name)
+
+
+def time_explorers(points_per_control: int = 3) -> list[dict]:
+    """Sweep every explorer created in this kernel and summarise its redraw times (seconds)."""
+    report = []
+    for ui in _REGISTRY:
+        seconds = np.array(ui.sweep(points_per_control))
+        report.append(
+            {"name": ui.name, "updates": int(seconds.size), "median_s": float(np.median(seconds)),
+             "max_s": float(seconds.max())}
+        )
+    return report

@@ -1,0 +1,272 @@
+"""Tests of collapse_lib.discrete: exact results, invariants, statistics, bad input.
+
+Statistical tests use fixed seeds (so they never flake) and tolerances of a few Monte
+Carlo standard errors (so they would catch a real error of that size).
+"""
+
+import numpy as np
+import pytest
+import scipy.stats
+import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from collapse_lib import discrete
+from collapse_lib.metrics import heterozygosity
+
+Z = 4.0  # tolerance in standard errors for the statistical checks
+
+
+# --------------------------------------------------------------------------- exact results
+def test_wright_fisher_matrix_small_case_by_hand():
+    # M = 2: from one copy out of two, the next count is Binomial(2, 1/2) = (1/4, 1/2, 1/4).
+    P = discrete.wright_fisher_matrix(2, exact=True)
+    assert P == sympy.Matrix([[1, 0, 0], [sympy.Rational(1, 4), sympy.Rational(1, 2), sympy.Rational(1, 4)], [0, 0, 1]])
+    np.testing.assert_allclose(discrete.wright_fisher_matrix(2), np.array(P, dtype=float), atol=1e-15)
+
+
+@pytest.mark.parametrize("M", [2, 3, 5, 8])
+def test_exact_absorption_probabilities_equal_initial_frequency(M):
+    result = discrete.absorption(discrete.wright_fisher_matrix(M, exact=True))
+    assert list(result.absorbing) == [0, M]
+    assert list(result.transient) == list(range(1, M))
+    for row, i in enumerate(result.transient):
+        assert result.B[row, 1] == sympy.Rational(int(i), M)
+        assert result.B[row, 0] == 1 - sympy.Rational(int(i), M)
+
+
+def test_exact_absorption_times_m3_by_hand():
+    # M = 3, states 1 and 2 are symmetric: t = 1 + P(1->1) t + P(1->2) t, with
+    # P(1->1) = 3 (1/3)(2/3)^2 = 4/9 and P(1->2) = 3 (1/3)^2 (2/3) = 2/9, so t = 1 / (1 - 6/9) = 3.
+    result = discrete.absorption(discrete.wright_fisher_matrix(3, exact=True))
+    assert result.t == sympy.Matrix([3, 3])
+
+
+@pytest.mark.parametrize("M", [4, 7, 30])
+def test_float_absorption_matches_exact(M):
+    exact = discrete.absorption(discrete.wright_fisher_matrix(M, exact=True)) if M <= 7 else None
+    numeric = discrete.absorption(discrete.wright_fisher_matrix(M))
+    np.testing.assert_allclose(numeric.B[:, 1], numeric.transient / M, atol=1e-10)
+    np.testing.assert_allclose(numeric.N @ (np.eye(M - 1) - discrete.wright_fisher_matrix(M)[1:M, 1:M]), np.eye(M - 1), atol=1e-9)
+    if exact is not None:
+        np.testing.assert_allclose(numeric.t, np.array(exact.t, dtype=float).ravel(), rtol=1e-10)
+
+
+def test_absorption_of_a_general_chain():
+    # Gambler's ruin on 0..3 with a fair coin: absorption at 3 from i has probability i/3, time i(3-i).
+    P = np.array([[1, 0, 0, 0], [0.5, 0, 0.5, 0], [0, 0.5, 0, 0.5], [0, 0, 0, 1.0]])
+    result = discrete.absorption(P)
+    np.testing.assert_allclose(result.B, [[2 / 3, 1 / 3], [1 / 3, 2 / 3]])
+    np.testing.assert_allclose(result.t, [2, 2])
+
+
+# --------------------------------------------------------------------------- invariants
+@settings(max_examples=40, deadline=None)
+@given(M=st.integers(1, 60))
+def test_wright_fisher_rows_sum_to_one_and_ends_absorb(M):
+    P = discrete.wright_fisher_matrix(M)
+    np.testing.assert_allclose(P.sum(axis=1), 1.0, atol=1e-12)
+    assert P[0, 0] == 1.0 and P[M, M] == 1.0
+    # The frequency i/M is a martingale: sum_j P[i, j] j = i.
+    np.testing.assert_allclose(P @ np.arange(M + 1), np.arange(M + 1), atol=1e-9 * M)
+
+
+probability_vectors = st.lists(st.floats(0.0, 1.0), min_size=1, max_size=6).filter(lambda w: sum(w) > 0.01).map(
+    lambda w: np.array(w) / sum(w)
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(p=probability_vectors, M=st.integers(1, 40), generations=st.integers(0, 12), seed=st.integers(0, 2**32 - 1))
+def test_resample_invariants(p, M, generations, seed):
+    freqs = discrete.resample(p, M, generations, replicates=3, rng=seed)
+    assert freqs.shape == (3, generations + 1, p.size)
+    np.testing.assert_allclose(freqs[:, 0], np.broadcast_to(p / p.sum(), (3, p.size)))
+    np.testing.assert_allclose(freqs.sum(axis=-1), 1.0, atol=1e-12)
+    later = freqs[:, 1:]
+    assert np.all(later >= 0)
+    np.testing.assert_allclose(later * M, np.round(later * M), atol=1e-9)  # counts out of M
+    # A lost category never comes back (the deltas and faces of the simplex absorb).
+    lost = freqs[:, :-1] == 0
+    assert np.all(freqs[:, 1:][lost] == 0)
+    # Seeded reproducibility.
+    np.testing.assert_array_equal(freqs, discrete.resample(p, M, generations, replicates=3, rng=seed))
+
+
+def test_resample_without_replicates_and_iterator_agree():
+    p = [0.2, 0.5, 0.3]
+    stacked = discrete.resample(p, 17, 9, rng=5)
+    assert stacked.shape == (10, 3)
+    iterated = np.array(list(discrete.iter_resample(p, 17, 9, rng=5)))
+    np.testing.assert_array_equal(stacked, iterated)
+    with_replicates = np.array(list(discrete.iter_resample(p, 17, 9, replicates=4, rng=5)))
+    np.testing.assert_array_equal(np.moveaxis(with_replicates, 0, 1), discrete.resample(p, 17, 9, replicates=4, rng=5))
+
+
+def test_generator_is_advanced_not_reseeded():
+    rng = np.random.default_rng(3)
+    first = discrete.resample([0.5, 0.5], 10, 5, rng=rng)
+    second = discrete.resample([0.5, 0.5], 10, 5, rng=rng)
+    assert not np.array_equal(first, second)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    weights=st.lists(st.floats(0.0, 1.0), min_size=2, max_size=5),
+    data=st.data(),
+)
+def test_absorption_rows_of_b_sum_to_one(weights, data):
+    # A random chain with state 0 absorbing and every other state able to step to 0.
+    S = len(weights) + 1
+    rows = [np.eye(S)[0]]
+    for _ in range(1, S):
+        row = np.array(data.draw(st.lists(st.floats(0.0, 1.0), min_size=S, max_size=S)))
+        row[0] += 0.05
+        rows.append(row / row.sum())
+    P = np.array(rows)
+    result = discrete.absorption(P)
+    np.testing.assert_allclose(result.B.sum(axis=1), 1.0, atol=1e-9)
+    assert np.all(result.t >= 1 - 1e-9)
+
+
+# --------------------------------------------------------------------------- statistics
+def test_frequencies_are_a_martingale():
+    p = np.array([0.6, 0.3, 0.1])
+    R = 20_000
+    freqs = discrete.resample(p, 15, 20, replicates=R, rng=11)
+    mean = freqs.mean(axis=0)
+    se = freqs.std(axis=0, ddof=1) / np.sqrt(R)
+    assert np.all(np.abs(mean[1:] - p) <= Z * se[1:])
+
+
+def test_heterozygosity_decays_by_one_minus_one_over_m():
+    p = np.array([0.25, 0.25, 0.5])
+    M, G, R = 12, 25, 20_000
+    H = heterozygosity(discrete.resample(p, M, G, replicates=R, rng=12))
+    theory = heterozygosity(p) * (1 - 1 / M) ** np.arange(G + 1)
+    se = H.std(axis=0, ddof=1) / np.sqrt(R)
+    assert np.all(np.abs(H.mean(axis=0)[1:] - theory[1:]) <= Z * se[1:])
+    # Non-vacuous: by the last generation heterozygosity has fallen by more than half.
+    assert theory[-1] < 0.5 * theory[0] and np.all(se[1:] < 0.01)
+
+
+def test_one_generation_law_is_binomial_for_every_category():
+    # The multinomial path: category 0's count after one generation is Binomial(M, p0).
+    p = np.array([0.3, 0.45, 0.25])
+    M, R = 10, 50_000
+    counts = np.rint(discrete.resample(p, M, 1, replicates=R, rng=13)[:, 1, 0] * M).astype(int)
+    observed = np.bincount(counts, minlength=M + 1)
+    expected = scipy.stats.binom.pmf(np.arange(M + 1), M, p[0]) * R
+    keep = expected > 5
+    stat, pvalue = scipy.stats.chisquare(observed[keep], expected[keep] * observed[keep].sum() / expected[keep].sum())
+    assert pvalue > 1e-3
+
+
+def test_two_category_fast_path_matches_multinomial_path():
+    # Merging categories 1 and 2 of a three-category chain gives the two-category chain.
+    M, G, R = 20, 6, 40_000
+    two = discrete.resample([0.3, 0.7], M, G, replicates=R, rng=14)[:, G, 0]
+    three = discrete.resample([0.3, 0.4, 0.3], M, G, replicates=R, rng=15)[:, G, 0]
+    table = np.array([np.bincount(np.rint(x * M).astype(int), minlength=M + 1) for x in (two, three)])
+    table = table[:, table.sum(axis=0) > 0]
+    _, pvalue, _, _ = scipy.stats.chi2_contingency(table)
+    assert pvalue > 1e-3
+
+
+def test_simulated_absorption_matches_fundamental_matrix():
+    M, i, R = 20, 6, 20_000
+    exact = discrete.absorption(discrete.wright_fisher_matrix(M))
+    row = list(exact.transient).index(i)
+    sample = discrete.simulate_absorption([i / M, 1 - i / M], M, replicates=R, rng=16)
+    assert sample.absorbed.all()
+    times = sample.time
+    assert abs(times.mean() - exact.t[row]) <= Z * times.std(ddof=1) / np.sqrt(R)
+    fixed = (sample.category == 0).mean()  # category 0 holds the i copies
+    assert abs(fixed - i / M) <= Z * np.sqrt(i / M * (1 - i / M) / R)
+
+
+def test_simulate_absorption_respects_max_generations_and_deltas():
+    sample = discrete.simulate_absorption([0.5, 0.5], 1000, replicates=50, max_generations=3, rng=1)
+    assert not sample.absorbed.any() and np.all(sample.time == -1)
+    delta = discrete.simulate_absorption([0.0, 1.0, 0.0], 5, replicates=4, rng=1)
+    assert np.all(delta.time == 0) and np.all(delta.category == 1)
+    many = discrete.simulate_absorption([0.2, 0.3, 0.5], 8, replicates=200, rng=2)
+    assert many.absorbed.all() and set(np.unique(many.category)) <= {0, 1, 2}
+
+
+# --------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize(
+    "p, message",
+    [
+        ([0.5, -0.1, 0.6], "non-negative"),
+        ([0.5, np.nan, 0.5], "finite"),
+        ([0.5, 0.4], "sum to 1"),
+        ([], "non-empty"),
+        ([[0.5, 0.5]], "1-D"),
+    ],
+)
+def test_bad_probabilities(p, message):
+    with pytest.raises(ValueError, match=message):
+        discrete.resample(p, 10, 3)
+
+
+def test_probabilities_of_wrong_type():
+    with pytest.raises(TypeError, match="p must be"):
+        discrete.resample(["a", "b"], 10, 3)
+
+
+@pytest.mark.parametrize("M, error", [(0, ValueError), (-3, ValueError), (2.5, TypeError), ("10", TypeError), (True, TypeError)])
+def test_bad_m(M, error):
+    with pytest.raises(error, match="M must be an integer >= 1"):
+        discrete.resample([0.5, 0.5], M, 3)
+    with pytest.raises(error, match="M must be an integer >= 1"):
+        discrete.wright_fisher_matrix(M)
+
+
+def test_whole_float_m_is_accepted():
+    assert discrete.resample([0.5, 0.5], 10.0, 2, rng=0).shape == (3, 2)
+
+
+@pytest.mark.parametrize("generations, error", [(-1, ValueError), (1.5, TypeError)])
+def test_bad_generations(generations, error):
+    with pytest.raises(error, match="generations must be an integer >= 0"):
+        discrete.resample([0.5, 0.5], 10, generations)
+
+
+def test_bad_replicates_and_rng():
+    with pytest.raises(ValueError, match="replicates must be an integer >= 1"):
+        discrete.resample([0.5, 0.5], 10, 2, replicates=0)
+    with pytest.raises(TypeError, match="rng must be"):
+        discrete.resample([0.5, 0.5], 10, 2, rng="seed")
+    with pytest.raises(TypeError, match="rng must be"):
+        discrete.resample([0.5, 0.5], 10, 2, rng=np.random.RandomState(0))
+    with pytest.raises(ValueError, match="non-negative integer"):
+        discrete.resample([0.5, 0.5], 10, 2, rng=-1)
+
+
+@pytest.mark.parametrize(
+    "P, message",
+    [
+        (np.array([[1.0, 0.0], [0.5, 0.4]]), "row-stochastic"),
+        (np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.0]]), "square"),
+        (np.array([[1.0, 0.0], [-0.5, 1.5]]), "non-negative"),
+        (np.array([[1.0, 0.0], [np.nan, 0.5]]), "finite"),
+        (np.array([[0.0, 1.0], [1.0, 0.0]]), "no absorbing state"),
+        (np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0]]), "never reach an absorbing state"),
+    ],
+)
+def test_bad_transition_matrices(P, message):
+    with pytest.raises(ValueError, match=message):
+        discrete.absorption(P)
+
+
+def test_bad_sympy_transition_matrices():
+    half = sympy.Rational(1, 2)
+    with pytest.raises(ValueError, match="row-stochastic"):
+        discrete.absorption(sympy.Matrix([[1, 0], [half, half / 2]]))
+    with pytest.raises(ValueError, match="no absorbing state"):
+        discrete.absorption(sympy.Matrix([[0, 1], [1, 0]]))
+    with pytest.raises(TypeError, match="numbers only"):
+        discrete.absorption(sympy.Matrix([[1, 0], [sympy.Symbol("a"), 1 - sympy.Symbol("a")]]))
+    with pytest.raises(TypeError, match="square numeric matrix"):
+        discrete.absorption([["a", "b"], ["c", "d"]])

@@ -1,0 +1,72 @@
+"""Tests of collapse_lib.metrics, collapse_lib.data and the argument helpers."""
+
+import numpy as np
+import pytest
+
+from collapse_lib import data, metrics
+from collapse_lib._checks import as_generator, check_fraction
+
+
+def test_distances_known_cases():
+    p, q = np.array([1.0, 0.0]), np.array([0.0, 1.0])
+    assert metrics.total_variation(p, q) == 1.0
+    assert metrics.hellinger(p, q) == 1.0
+    assert metrics.total_variation(p, p) == 0.0
+    assert metrics.hellinger(p, p) == 0.0
+    np.testing.assert_allclose(metrics.total_variation([0.5, 0.5], [0.8, 0.2]), 0.3)
+    np.testing.assert_allclose(metrics.hellinger([0.5, 0.5], [0.5, 0.5]), 0.0, atol=1e-8)
+
+
+def test_metrics_broadcast_over_leading_axes():
+    original = data.zipf(5, 1.0)
+    freqs = np.stack([original, np.eye(5)[0], np.eye(5)[4]])
+    assert metrics.total_variation(freqs, original).shape == (3,)
+    np.testing.assert_array_equal(metrics.support_size(freqs), [5, 1, 1])
+    np.testing.assert_allclose(metrics.heterozygosity(freqs), [1 - np.sum(original**2), 0, 0])
+    np.testing.assert_allclose(metrics.lost_mass(freqs, original), [0, 1 - original[0], 1 - original[4]])
+
+
+def test_metrics_reject_mismatched_categories():
+    with pytest.raises(ValueError, match="same number of categories"):
+        metrics.total_variation([0.5, 0.5], [1.0, 0.0, 0.0])
+    with pytest.raises(ValueError, match="last axis"):
+        metrics.heterozygosity(0.5)
+
+
+def test_zipf():
+    p = data.zipf(4, 1.0)
+    np.testing.assert_allclose(p, np.array([1, 1 / 2, 1 / 3, 1 / 4]) / (25 / 12))
+    np.testing.assert_allclose(data.zipf(3, 0.0), [1 / 3] * 3)
+    with pytest.raises(ValueError, match="exponent must be >= 0"):
+        data.zipf(3, -1.0)
+    with pytest.raises(TypeError, match="exponent"):
+        data.zipf(3, float("nan"))
+    with pytest.raises(ValueError, match="K must be an integer >= 1"):
+        data.zipf(0)
+
+
+def test_english_word_frequencies_are_real_and_long_tailed():
+    words, p = data.english_word_frequencies(2000)
+    assert len(words) == p.size == 2000
+    assert words[:3] == ["the", "to", "and"]
+    assert all(w.isalpha() for w in words)
+    np.testing.assert_allclose(p.sum(), 1.0)
+    assert np.all(np.diff(p) <= 0)
+    # Zipf-like: frequency times rank stays within an order of magnitude over ranks 10..2000.
+    ranks = np.arange(1, 2001)
+    product = (p * ranks)[9:]
+    assert product.max() / product.min() < 10
+    with pytest.raises(ValueError, match="n_words must be at most"):
+        data.english_word_frequencies(10**6)
+
+
+def test_as_generator_and_fraction():
+    g = np.random.default_rng(1)
+    assert as_generator(g) is g
+    assert isinstance(as_generator(None), np.random.Generator)
+    assert as_generator(7).integers(1000) == np.random.default_rng(7).integers(1000)
+    assert check_fraction(0.25, "f") == 0.25
+    with pytest.raises(ValueError, match=r"f must be in \[0, 1\]"):
+        check_fraction(1.5, "f")
+    with pytest.raises(TypeError, match="f must be a number"):
+        check_fraction("x", "f")
