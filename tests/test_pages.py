@@ -1,0 +1,66 @@
+"""Tests of the built HTML book, as a reader receives it.
+
+They read ``_build/html``, so build first (the README's first command; ``.ci/run`` builds
+before it tests). Without a build they are skipped with a message saying so.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+sys.path.insert(0, str(ROOT / "tools"))
+from book_files import chapter_notebooks, toc_files  # noqa: E402
+
+pytestmark = pytest.mark.skipif(not (HTML / "index.html").exists(), reason="book not built: run `jupyter-book build .`")
+
+PAGES = toc_files()
+
+
+def soup(name: str) -> BeautifulSoup:
+    return BeautifulSoup((HTML / f"{name}.html").read_text(encoding="utf-8"), "html.parser")
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_exists_and_has_a_title(name):
+    page = soup(name)
+    assert page.find("h1"), f"{name}.html has no title"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_shows_no_traceback_or_error(name):
+    text = (HTML / f"{name}.html").read_text(encoding="utf-8")
+    assert "Traceback (most recent call last)" not in text
+    assert not re.search(r"\b\w+Error: ", BeautifulSoup(text, "html.parser").get_text()), f"{name}.html shows an error"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_image_has_alt_text(name):
+    for img in soup(name).find_all("img"):
+        if "logo" in " ".join(img.get("class", [])):
+            continue
+        assert img.get("alt", "").strip(), f"{name}.html: image {img.get('src')} has no alt text"
+
+
+@pytest.mark.parametrize("path", chapter_notebooks(), ids=lambda p: p.stem)
+def test_chapter_page_has_figures_math_launch_buttons_and_solutions(path):
+    name = f"book/{path.stem}"
+    page = soup(name)
+    html = str(page)
+    assert len(page.select("figure img")) >= 2, "chapter pages show their figures with captions"
+    assert "mathjax" in html.lower() and ("\\(" in html or "\\[" in html), "math is not set up for MathJax"
+    assert "mybinder.org" in html, "no Binder launch button"
+    assert page.select(".solution"), "no solutions rendered"
+    assert page.select(".exercise"), "no exercises rendered"
+    assert page.select("div.proof, .proof"), "no sphinx-proof directive rendered"
+
+
+def test_bibliography_lists_cited_works():
+    entries = soup("book/bibliography").select(".citation, dl.citation dt, div.citation")
+    assert len(entries) >= 5

@@ -1,0 +1,172 @@
+"""Measure the book against its budgets: time and memory per chapter, widget updates, simulators.
+
+    python tools/benchmark.py              # every chapter, then the library benchmarks
+    python tools/benchmark.py --chapters   # chapters only
+    python tools/benchmark.py --library    # library benchmarks only
+    python tools/benchmark.py --json out.json
+
+Each chapter executes in a fresh process with a fresh kernel, as in the book build, so the
+peak memory reported is that chapter's kernel alone (its maximum resident set size). After
+the chapter has run, every widget explorer it created is swept across its sliders in the
+same kernel (``collapse_lib.widgets.time_explorers``) to time the redraws a reader would see.
+
+Budgets (DEVELOPERS.md): each chapter well under a minute and under 1 GB; the whole book a
+few minutes on 2 cores; widget updates fast enough to feel live (we use 0.5 s as the limit);
+the two-category simulator at most about twice the cost of numpy drawing the same binomials.
+The exit status is 1 if a budget is exceeded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+from book_files import chapter_notebooks  # noqa: E402
+
+CHAPTER_SECONDS = 60.0
+CHAPTER_MEGABYTES = 1024.0
+BOOK_SECONDS = 240.0
+WIDGET_SECONDS = 0.5
+SIMULATOR_OVERHEAD = 2.0
+
+TIMING_CODE = "import json\nfrom collapse_lib.widgets import time_explorers\nprint(json.dumps(time_explorers()))"
+
+
+def run_chapter(path: Path) -> dict:
+    """Execute one chapter in this process's own kernel; return its measurements."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+    start = time.perf_counter()
+    with client.setup_kernel():
+        for index, cell in enumerate(nb.cells):
+            client.execute_cell(cell, index)
+        seconds = time.perf_counter() - start
+        probe = nbformat.v4.new_code_cell(TIMING_CODE)
+        nb.cells.append(probe)
+        client.execute_cell(probe, len(nb.cells) - 1)
+    streams = [out["text"] for out in probe.outputs if out.get("output_type") == "stream"]
+    explorers = json.loads(streams[-1]) if streams else []
+    # The kernel was a child of this process and has exited: its peak RSS is in RUSAGE_CHILDREN (kB on Linux).
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {
+        "chapter": path.stem,
+        "cells": sum(cell.cell_type == "code" for cell in nb.cells) - 1,
+        "seconds": seconds,
+        "peak_mb": peak_mb,
+        "explorers": explorers,
+    }
+
+
+def measure_chapters() -> list[dict]:
+    results = []
+    for path in chapter_notebooks():
+        child = subprocess.run(
+            [sys.executable, __file__, "--one", str(path)], capture_output=True, text=True, cwd=ROOT, check=False
+        )
+        if child.returncode != 0:
+            raise RuntimeError(f"{path.name} failed to execute:\n{child.stderr[-3000:]}")
+        results.append(json.loads(child.stdout.strip().splitlines()[-1]))
+    return results
+
+
+def best_of(function, repeats: int = 3) -> float:
+    """Shortest wall time of a few runs: the least disturbed by other work on the machine."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def measure_library() -> list[dict]:
+    import numpy as np
+
+    from collapse_lib import discrete
+
+    results = []
+    R, M, G = 100_000, 100, 1000
+
+    def bare_binomials():
+        rng = np.random.default_rng(0)
+        counts = np.full(R, M // 2)
+        for _ in range(G):
+            counts = rng.binomial(M, counts / M)
+
+    def simulator():
+        discrete.resample([0.5, 0.5], M, G, replicates=R, rng=0)
+
+    bare, sim = best_of(bare_binomials), best_of(simulator)
+    results.append({
+        "benchmark": f"discrete.resample, K=2, {R:,} replicates x M={M} x {G:,} generations",
+        "seconds": sim, "reference_seconds": bare, "ratio": sim / bare, "limit": SIMULATOR_OVERHEAD,
+        "note": "reference: numpy drawing the same binomial chain without storing it",
+    })
+    return results
+
+
+def report(chapters: list[dict], library: list[dict]) -> list[str]:
+    """Print the tables; return the budgets that were exceeded."""
+    failures = []
+    if chapters:
+        print(f"\n{'chapter':<28} {'code cells':>10} {'time (s)':>9} {'peak (MB)':>10} {'widget update median / max (ms)':>33}")
+        for row in chapters:
+            widget = ", ".join(f"{e['median_s'] * 1000:.0f} / {e['max_s'] * 1000:.0f}" for e in row["explorers"]) or "-"
+            print(f"{row['chapter']:<28} {row['cells']:>10} {row['seconds']:>9.1f} {row['peak_mb']:>10.0f} {widget:>33}")
+            if row["seconds"] > CHAPTER_SECONDS:
+                failures.append(f"{row['chapter']}: {row['seconds']:.1f} s > {CHAPTER_SECONDS:.0f} s")
+            if row["peak_mb"] > CHAPTER_MEGABYTES:
+                failures.append(f"{row['chapter']}: {row['peak_mb']:.0f} MB > {CHAPTER_MEGABYTES:.0f} MB")
+            for e in row["explorers"]:
+                if e["max_s"] > WIDGET_SECONDS:
+                    failures.append(f"{row['chapter']} explorer '{e['name']}': {e['max_s']:.2f} s > {WIDGET_SECONDS} s")
+        total = sum(row["seconds"] for row in chapters)
+        peak = max(row["peak_mb"] for row in chapters)
+        print(f"{'whole book':<28} {sum(r['cells'] for r in chapters):>10} {total:>9.1f} {peak:>10.0f}")
+        if total > BOOK_SECONDS:
+            failures.append(f"whole book: {total:.1f} s > {BOOK_SECONDS:.0f} s")
+    if library:
+        print()
+        for row in library:
+            print(f"{row['benchmark']}: {row['seconds']:.2f} s; {row['note']}: {row['reference_seconds']:.2f} s; "
+                  f"ratio {row['ratio']:.2f} (limit {row['limit']})")
+            if row["ratio"] > row["limit"]:
+                failures.append(f"{row['benchmark']}: ratio {row['ratio']:.2f} > {row['limit']}")
+    return failures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--chapters", action="store_true", help="only execute the chapters")
+    parser.add_argument("--library", action="store_true", help="only run the library benchmarks")
+    parser.add_argument("--json", type=Path, help="also write the measurements to this file")
+    parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)  # internal: measure one chapter
+    args = parser.parse_args(argv)
+    if args.one:
+        print(json.dumps(run_chapter(args.one.resolve())))
+        return 0
+    both = not (args.chapters or args.library)
+    chapters = measure_chapters() if (args.chapters or both) else []
+    library = measure_library() if (args.library or both) else []
+    failures = report(chapters, library)
+    if args.json:
+        args.json.write_text(json.dumps({"chapters": chapters, "library": library}, indent=2))
+    if failures:
+        print("\nOver budget:\n  " + "\n  ".join(failures))
+        return 1
+    print("\nAll budgets met.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
