@@ -1,0 +1,233 @@
+"""Gaussians refitted to their own samples, and the Wasserstein-2 distance between Gaussians.
+
+Generation t draws M samples from N(mean_t, sampling_bias * cov_t) and fits generation
+t+1 with the unbiased estimators: the sample mean and the sample covariance with divisor
+M - 1. Two simulators give the same process in distribution:
+
+- ``method="samples"`` draws the M samples and computes the estimators;
+- ``method="exact"`` draws the estimators directly from their exact laws: the sample mean is
+  normal, N(mean_t, sampling_bias * cov_t / M), and independently (M - 1) times the sample
+  covariance is Wishart with M - 1 degrees of freedom and scale sampling_bias * cov_t. Its cost
+  does not grow with M.
+
+Chapter: ``book/03_gaussian_collapse.ipynb``.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.stats
+
+from ._checks import RNGLike, as_generator, check_int
+
+__all__ = ["simulate", "GaussianChain", "wasserstein2", "psd_sqrt"]
+
+_SYMMETRY_RTOL = 1e-8
+
+
+@dataclass(frozen=True)
+class GaussianChain:
+    """Fitted parameters of every generation (see :func:`simulate`)."""
+
+    means: np.ndarray
+    """Means, shape (replicates, generations + 1, d)."""
+    covs: np.ndarray
+    """Covariances, shape (replicates, generations + 1, d, d)."""
+
+    @property
+    def variances(self) -> np.ndarray:
+        """For 1-D chains, the variances, shape (replicates, generations + 1)."""
+        if self.covs.shape[-1] != 1:
+            raise ValueError(f"variances is for 1-D chains; this chain has d = {self.covs.shape[-1]}")
+        return self.covs[..., 0, 0]
+
+
+def _check_gaussian(mean, cov) -> tuple[np.ndarray, np.ndarray]:
+    """Validate a mean and covariance; scalars mean 1-D. Return arrays of shape (d,) and (d, d)."""
+    try:
+        mean = np.atleast_1d(np.asarray(mean, dtype=float))
+        cov = np.asarray(cov, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError("mean and cov must be numbers or numeric arrays") from None
+    if cov.ndim == 0:
+        cov = cov.reshape(1, 1)
+    if mean.ndim != 1:
+        raise ValueError(f"mean must be a scalar or a vector of shape (d,), got shape {mean.shape}")
+    if cov.ndim != 2 or cov.shape[0] != cov.shape[1]:
+        raise ValueError(f"cov must be a scalar variance or a square (d, d) matrix, got shape {cov.shape}")
+    if cov.shape[0] != mean.size:
+        raise ValueError(f"mean has dimension {mean.size} but cov is {cov.shape[0]} x {cov.shape[1]}")
+    if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(cov))):
+        raise ValueError("mean and cov must be finite (no NaN or inf)")
+    if not np.allclose(cov, cov.T, rtol=_SYMMETRY_RTOL, atol=0):
+        raise ValueError("cov must be symmetric")
+    if np.linalg.eigvalsh(cov).min() <= 0:
+        raise ValueError("cov must be positive definite (a variance must be > 0)")
+    return mean, cov
+
+
+def psd_sqrt(matrices: np.ndarray) -> np.ndarray:
+    """Symmetric square root of symmetric positive semi-definite matrices (batched over leading axes).
+
+    Uses the eigendecomposition, with eigenvalues that rounding made slightly negative set to zero,
+    so it also works for the (nearly) singular covariances that collapse produces.
+    """
+    values, vectors = np.linalg.eigh(matrices)
+    roots = np.sqrt(np.clip(values, 0.0, None))
+    return (vectors * roots[..., None, :]) @ np.swapaxes(vectors, -1, -2)
+
+
+def _step_exact(rng, means, covs, M, bias):
+    """One generation from the exact laws of the sample mean and covariance. Shapes (R, d), (R, d, d)."""
+    R, d = means.shape
+    root = psd_sqrt(bias * covs)  # root @ root.T = bias * cov
+    new_means = means + np.einsum("rij,rj->ri", root, rng.standard_normal((R, d))) / np.sqrt(M)
+    if d == 1:
+        wishart = rng.chisquare(M - 1, size=(R, 1, 1))
+    else:
+        wishart = scipy.stats.wishart(df=M - 1, scale=np.eye(d)).rvs(size=R, random_state=rng).reshape(R, d, d)
+    new_covs = root @ wishart @ root / (M - 1)  # root is symmetric
+    return new_means, new_covs
+
+
+def _step_samples(rng, means, covs, M, bias):
+    """One generation by drawing M samples per replicate and fitting them."""
+    R, d = means.shape
+    root = psd_sqrt(bias * covs)
+    samples = means[:, None, :] + np.einsum("rij,rmj->rmi", root, rng.standard_normal((R, M, d)))
+    new_means = samples.mean(axis=1)
+    centred = samples - new_means[:, None, :]
+    new_covs = np.einsum("rmi,rmj->rij", centred, centred) / (M - 1)
+    return new_means, new_covs
+
+
+_METHODS = {"exact": _step_exact, "samples": _step_samples}
+
+
+def simulate(
+    mean,
+    cov,
+    M: int,
+    generations: int,
+    *,
+    replicates: int = 1,
+    sampling_bias: float = 1.0,
+    method: str = "exact",
+    rng: RNGLike = None,
+) -> GaussianChain:
+    """Refit a Gaussian to M of its own samples, generation after generation.
+
+    Generation t draws M samples from N(mean_t, sampling_bias * cov_t); generation t+1 is
+    fitted with the sample mean and the unbiased sample covariance (divisor M - 1).
+
+    Parameters
+    ----------
+    mean : float or array_like, shape (d,)
+        Mean of generation 0. A scalar means one dimension.
+    cov : float or array_like, shape (d, d)
+        Covariance of generation 0 (a variance in 1-D): symmetric positive definite.
+    M : int
+        Samples per generation; at least d + 1, so that the sample covariance is
+        non-singular (at least 2 in 1-D).
+    generations : int
+        Number of refits (>= 0).
+    replicates : int, default 1
+        Independent chains, simulated together (vectorized).
+    sampling_bias : float, default 1.0
+        lambda in (0, 1]: samples are drawn with the covariance shrunk by this factor, as
+        when a model is sampled at low temperature. 1 means unbiased sampling.
+    method : {"exact", "samples"}, default "exact"
+        Draw the fitted parameters from their exact laws, or draw the samples themselves.
+        Both give the same distribution; "exact" costs O(d^3) per replicate and generation,
+        "samples" O(M d^2).
+    rng : numpy.random.Generator, int or None
+        Random generator or seed.
+
+    Returns
+    -------
+    GaussianChain
+        ``means`` of shape (replicates, generations + 1, d) and ``covs`` of shape
+        (replicates, generations + 1, d, d); generation 0 holds ``mean`` and ``cov``.
+
+    Examples
+    --------
+    >>> chain = simulate(0.0, 1.0, M=100, generations=10, replicates=5, rng=0)
+    >>> chain.means.shape, chain.covs.shape
+    ((5, 11, 1), (5, 11, 1, 1))
+    """
+    mean, cov = _check_gaussian(mean, cov)
+    d = mean.size
+    M = check_int(M, "M", minimum=2)
+    if M < d + 1:
+        raise ValueError(f"M must be at least d + 1 = {d + 1} so that the sample covariance is non-singular, got {M}")
+    generations = check_int(generations, "generations", minimum=0)
+    R = check_int(replicates, "replicates", minimum=1)
+    if isinstance(sampling_bias, bool) or not isinstance(sampling_bias, numbers.Real):
+        raise TypeError(f"sampling_bias must be a number in (0, 1], got {sampling_bias!r}")
+    if not 0 < sampling_bias <= 1:
+        raise ValueError(f"sampling_bias must be in (0, 1], got {sampling_bias}")
+    if method not in _METHODS:
+        raise ValueError(f"method must be one of {sorted(_METHODS)}, got {method!r}")
+    step = _METHODS[method]
+    rng = as_generator(rng)
+
+    # Generation-major storage so that each generation's write is contiguous.
+    means = np.empty((generations + 1, R, d))
+    covs = np.empty((generations + 1, R, d, d))
+    means[0], covs[0] = mean, cov
+    for t in range(generations):
+        means[t + 1], covs[t + 1] = step(rng, means[t], covs[t], M, float(sampling_bias))
+    return GaussianChain(means=np.moveaxis(means, 0, 1), covs=np.moveaxis(covs, 0, 1))
+
+
+def wasserstein2(mean1, cov1, mean2, cov2) -> np.ndarray | float:
+    """Wasserstein-2 distance (not squared) between Gaussians, broadcasting over leading axes.
+
+    ``W2^2 = |mean1 - mean2|^2 + tr(cov1 + cov2 - 2 (cov2^{1/2} cov1 cov2^{1/2})^{1/2})``; the
+    trace term is the squared Bures distance between the covariances. In 1-D it reduces to
+    ``(mean1 - mean2)^2 + (sd1 - sd2)^2``.
+
+    Parameters
+    ----------
+    mean1, mean2 : float or array_like, shape (..., d)
+        Means; scalars mean 1-D.
+    cov1, cov2 : float or array_like, shape (..., d, d)
+        Covariances (positive semi-definite); scalars are variances.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The distance, with the broadcast leading shape (a float for single Gaussians).
+    """
+    mean1, mean2 = np.asarray(mean1, dtype=float), np.asarray(mean2, dtype=float)
+    cov1, cov2 = np.asarray(cov1, dtype=float), np.asarray(cov2, dtype=float)
+    if cov1.ndim == 0 and cov2.ndim == 0:  # two 1-D Gaussians given by scalars
+        mean1, mean2 = mean1[..., None], mean2[..., None]
+    if cov1.ndim == 0:
+        cov1 = cov1.reshape(1, 1)
+    if cov2.ndim == 0:
+        cov2 = cov2.reshape(1, 1)
+    if mean1.ndim == 0:
+        mean1 = mean1[None]
+    if mean2.ndim == 0:
+        mean2 = mean2[None]
+    d = cov1.shape[-1]
+    for name, array in (("cov1", cov1), ("cov2", cov2)):
+        if array.ndim < 2 or array.shape[-2:] != (d, d):
+            raise ValueError(f"{name} must have shape (..., {d}, {d}), got {array.shape}")
+    for name, array in (("mean1", mean1), ("mean2", mean2)):
+        if array.shape[-1] != d:
+            raise ValueError(f"{name} must have last dimension {d} to match the covariances, got {array.shape}")
+    if not all(np.all(np.isfinite(a)) for a in (mean1, mean2, cov1, cov2)):
+        raise ValueError("means and covariances must be finite")
+    root2 = psd_sqrt(cov2)
+    cross = np.linalg.eigvalsh(root2 @ cov1 @ root2)
+    bures2 = np.trace(cov1, axis1=-2, axis2=-1) + np.trace(cov2, axis1=-2, axis2=-1) - 2 * np.sqrt(
+        np.clip(cross, 0.0, None)
+    ).sum(axis=-1)
+    distance2 = np.square(mean1 - mean2).sum(axis=-1) + np.clip(bures2, 0.0, None)
+    distance = np.sqrt(distance2)
+    return float(distance) if distance.ndim == 0 else distance

@@ -1,0 +1,193 @@
+"""Tests of collapse_lib.gaussian: shapes, exact moments, agreement of the two simulators, W2, bad input.
+
+Statistical tests use fixed seeds and tolerances of a few Monte Carlo standard errors.
+"""
+
+import numpy as np
+import pytest
+import scipy.linalg
+import scipy.special
+import scipy.stats
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from collapse_lib import gaussian
+
+Z = 4.0
+
+
+def c_factor(M):
+    """E[sample sd] / sd for M normal samples: sqrt(2/(M-1)) Gamma(M/2) / Gamma((M-1)/2)."""
+    return np.sqrt(2 / (M - 1)) * np.exp(scipy.special.gammaln(M / 2) - scipy.special.gammaln((M - 1) / 2))
+
+
+# --------------------------------------------------------------------------- shapes and invariants
+def test_shapes_1d_and_nd():
+    chain = gaussian.simulate(0.0, 1.0, 10, 4, replicates=3, rng=0)
+    assert chain.means.shape == (3, 5, 1) and chain.covs.shape == (3, 5, 1, 1)
+    assert chain.variances.shape == (3, 5)
+    chain = gaussian.simulate([1.0, 2.0, 3.0], np.diag([1.0, 2.0, 3.0]), 10, 4, replicates=2, rng=0)
+    assert chain.means.shape == (2, 5, 3) and chain.covs.shape == (2, 5, 3, 3)
+    np.testing.assert_array_equal(chain.means[:, 0], [[1, 2, 3]] * 2)
+    with pytest.raises(ValueError, match="1-D chains"):
+        chain.variances
+
+
+@settings(max_examples=25, deadline=None)
+@given(d=st.integers(1, 4), M_extra=st.integers(0, 20), generations=st.integers(0, 6), seed=st.integers(0, 2**32 - 1),
+       method=st.sampled_from(["exact", "samples"]), bias=st.floats(0.05, 1.0))
+def test_covariances_stay_symmetric_positive_definite_and_seeded(d, M_extra, generations, seed, method, bias):
+    M = d + 1 + M_extra
+    chain = gaussian.simulate(np.zeros(d), np.eye(d), M, generations, replicates=3, sampling_bias=bias, method=method,
+                              rng=seed)
+    covs = chain.covs
+    np.testing.assert_allclose(covs, np.swapaxes(covs, -1, -2), rtol=1e-10, atol=1e-12)
+    assert np.all(np.linalg.eigvalsh(covs) > -1e-12)
+    again = gaussian.simulate(np.zeros(d), np.eye(d), M, generations, replicates=3, sampling_bias=bias, method=method,
+                              rng=seed)
+    np.testing.assert_array_equal(chain.covs, again.covs)
+
+
+# --------------------------------------------------------------------------- exact moments
+@pytest.mark.parametrize("method", ["exact", "samples"])
+def test_one_dimensional_moments(method):
+    M, n, R, bias = 8, 5, 20_000 if method == "exact" else 8_000, 0.9
+    chain = gaussian.simulate(0.0, 2.0, M, n, replicates=R, sampling_bias=bias, method=method, rng=21)
+    var, mean = chain.variances[:, n], chain.means[:, n, 0]
+    # E[sigma_n^2] = bias^n sigma_0^2
+    assert abs(var.mean() - 2.0 * bias**n) <= Z * var.std(ddof=1) / np.sqrt(R)
+    # E[sigma_n] = (sqrt(bias) c_M)^n sigma_0
+    sd = np.sqrt(var)
+    assert abs(sd.mean() - np.sqrt(2.0) * (np.sqrt(bias) * c_factor(M)) ** n) <= Z * sd.std(ddof=1) / np.sqrt(R)
+    # E[(mu_n - mu_0)^2] = sigma_0^2 / M * sum_{t=1}^n bias^t
+    sq = mean**2
+    expected = 2.0 / M * sum(bias**t for t in range(1, n + 1))
+    assert abs(sq.mean() - expected) <= Z * sq.std(ddof=1) / np.sqrt(R)
+
+
+def test_log_variance_is_a_random_walk_with_digamma_drift():
+    M, n, R = 5, 30, 20_000
+    chain = gaussian.simulate(0.0, 1.0, M, n, replicates=R, rng=22)
+    log_var = np.log(chain.variances[:, n])
+    k = M - 1
+    drift = scipy.special.digamma(k / 2) + np.log(2 / k)
+    assert drift < 0
+    assert abs(log_var.mean() - n * drift) <= Z * log_var.std(ddof=1) / np.sqrt(R)
+    assert abs(log_var.var(ddof=1) - n * scipy.special.polygamma(1, k / 2)) <= 0.05 * n * scipy.special.polygamma(1, k / 2)
+
+
+def test_multivariate_log_determinant_drift():
+    M, d, n, R = 12, 3, 10, 10_000
+    chain = gaussian.simulate(np.zeros(d), np.diag([1.0, 2.0, 0.5]), M, n, replicates=R, rng=23)
+    logdet = np.linalg.slogdet(chain.covs[:, n])[1] - np.log(1.0)
+    k = M - 1
+    drift = sum(scipy.special.digamma((k - i) / 2) + np.log(2 / k) for i in range(d))
+    assert abs(logdet.mean() - n * drift) <= Z * logdet.std(ddof=1) / np.sqrt(R)
+    # E[cov_n] = cov_0 entrywise (a matrix martingale).
+    mean_cov = chain.covs[:, n].mean(axis=0)
+    se = chain.covs[:, n].std(axis=0, ddof=1) / np.sqrt(R)
+    assert np.all(np.abs(mean_cov - np.diag([1.0, 2.0, 0.5])) <= Z * se)
+
+
+# --------------------------------------------------------------------------- the two methods agree
+@pytest.mark.parametrize("d", [1, 2])
+def test_exact_and_sample_methods_agree_in_distribution(d):
+    M, n, R = 6, 3, 4000
+    cov = np.eye(d) if d == 1 else np.array([[1.0, 0.6], [0.6, 2.0]])
+    a = gaussian.simulate(np.zeros(d), cov, M, n, replicates=R, sampling_bias=0.8, method="exact", rng=31)
+    b = gaussian.simulate(np.zeros(d), cov, M, n, replicates=R, sampling_bias=0.8, method="samples", rng=32)
+    statistics = {
+        "first mean coordinate": (a.means[:, n, 0], b.means[:, n, 0]),
+        "log det cov": (np.linalg.slogdet(a.covs[:, n])[1], np.linalg.slogdet(b.covs[:, n])[1]),
+        "first variance": (a.covs[:, n, 0, 0], b.covs[:, n, 0, 0]),
+    }
+    if d == 2:
+        statistics["covariance"] = (a.covs[:, n, 0, 1], b.covs[:, n, 0, 1])
+    for name, (x, y) in statistics.items():
+        assert scipy.stats.ks_2samp(x, y).pvalue > 1e-3, name
+
+
+# --------------------------------------------------------------------------- Wasserstein-2
+def _w2_reference(m1, S1, m2, S2):
+    """Independent computation with scipy.linalg.sqrtm and the other order of the Bures formula."""
+    root1 = scipy.linalg.sqrtm(S1)
+    cross = scipy.linalg.sqrtm(root1 @ S2 @ root1)
+    return np.sqrt(np.sum((m1 - m2) ** 2) + np.trace(S1 + S2 - 2 * np.real(cross)))
+
+
+def test_wasserstein2_known_cases():
+    assert gaussian.wasserstein2(0.0, 1.0, 0.0, 1.0) == pytest.approx(0.0, abs=1e-12)
+    assert gaussian.wasserstein2(0.0, 1.0, 3.0, 1.0) == pytest.approx(3.0)
+    assert gaussian.wasserstein2(0.0, 1.0, 0.0, 4.0) == pytest.approx(1.0)  # |sd1 - sd2|
+    assert gaussian.wasserstein2(1.0, 1.0, 0.0, 9.0) == pytest.approx(np.sqrt(1 + 4))
+    # Commuting covariances: sum of squared differences of square roots of the eigenvalues.
+    d1, d2 = np.array([1.0, 4.0, 9.0]), np.array([4.0, 1.0, 0.25])
+    expected = np.sqrt(np.sum((np.sqrt(d1) - np.sqrt(d2)) ** 2))
+    assert gaussian.wasserstein2(np.zeros(3), np.diag(d1), np.zeros(3), np.diag(d2)) == pytest.approx(expected)
+    # Against a singular covariance (a collapsed Gaussian): distance to a point mass is sqrt(tr S).
+    assert gaussian.wasserstein2(np.zeros(2), np.diag([1.0, 3.0]), np.zeros(2), np.zeros((2, 2))) == pytest.approx(2.0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), d=st.integers(1, 4))
+def test_wasserstein2_matches_independent_computation(seed, d):
+    rng = np.random.default_rng(seed)
+    A, B = rng.normal(size=(d, d)), rng.normal(size=(d, d))
+    S1, S2 = A @ A.T + 0.1 * np.eye(d), B @ B.T + 0.1 * np.eye(d)
+    m1, m2 = rng.normal(size=d), rng.normal(size=d)
+    value = gaussian.wasserstein2(m1, S1, m2, S2)
+    assert value == pytest.approx(_w2_reference(m1, S1, m2, S2), rel=1e-6, abs=1e-8)
+    assert value == pytest.approx(gaussian.wasserstein2(m2, S2, m1, S1), rel=1e-6, abs=1e-8)  # symmetric
+
+
+def test_wasserstein2_broadcasts_over_a_chain():
+    chain = gaussian.simulate([0.0, 0.0], np.eye(2), 10, 6, replicates=4, rng=3)
+    distances = gaussian.wasserstein2(chain.means, chain.covs, np.zeros(2), np.eye(2))
+    assert distances.shape == (4, 7)
+    assert np.all(distances[:, 0] < 1e-7)
+    for r, t in [(0, 3), (3, 6)]:
+        assert distances[r, t] == pytest.approx(_w2_reference(chain.means[r, t], chain.covs[r, t], np.zeros(2), np.eye(2)))
+    one_d = gaussian.simulate(0.0, 1.0, 10, 6, replicates=4, rng=3)
+    expected = np.sqrt(one_d.means[..., 0] ** 2 + (np.sqrt(one_d.variances) - 1) ** 2)
+    np.testing.assert_allclose(gaussian.wasserstein2(one_d.means, one_d.covs, 0.0, 1.0), expected, atol=1e-7)
+
+
+def test_wasserstein2_bad_input():
+    with pytest.raises(ValueError, match="cov2 must have shape"):
+        gaussian.wasserstein2(np.zeros(2), np.eye(2), np.zeros(2), np.eye(3))
+    with pytest.raises(ValueError, match="mean1 must have last dimension"):
+        gaussian.wasserstein2(np.zeros(3), np.eye(2), np.zeros(2), np.eye(2))
+    with pytest.raises(ValueError, match="finite"):
+        gaussian.wasserstein2(np.zeros(2), np.eye(2) * np.nan, np.zeros(2), np.eye(2))
+
+
+# --------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        (dict(M=1), ValueError, "M must be an integer >= 2"),
+        (dict(M=2.5), TypeError, "M must be an integer >= 2"),
+        (dict(cov=-1.0), ValueError, "positive definite"),
+        (dict(cov=0.0), ValueError, "positive definite"),
+        (dict(cov=np.inf), ValueError, "finite"),
+        (dict(mean=np.nan), ValueError, "finite"),
+        (dict(mean=[0.0, 0.0], cov=[[1.0, 0.5], [0.4, 1.0]]), ValueError, "symmetric"),
+        (dict(mean=[0.0, 0.0], cov=[[1.0, 2.0], [2.0, 1.0]]), ValueError, "positive definite"),
+        (dict(mean=[0.0, 0.0, 0.0], cov=np.eye(2)), ValueError, "dimension 3 but cov is 2 x 2"),
+        (dict(mean=[0.0, 0.0], cov=np.ones((2, 3))), ValueError, "square"),
+        (dict(mean=[[0.0]]), ValueError, "mean must be"),
+        (dict(sampling_bias=0.0), ValueError, r"sampling_bias must be in \(0, 1\]"),
+        (dict(sampling_bias=1.5), ValueError, r"sampling_bias must be in \(0, 1\]"),
+        (dict(sampling_bias="high"), TypeError, "sampling_bias must be a number"),
+        (dict(generations=-1), ValueError, "generations must be an integer >= 0"),
+        (dict(method="exactly"), ValueError, "method must be one of"),
+        (dict(replicates=0), ValueError, "replicates must be an integer >= 1"),
+        (dict(mean=np.zeros(3), cov=np.eye(3), M=3), ValueError, "at least d \\+ 1 = 4"),
+        (dict(mean="zero"), TypeError, "numeric"),
+    ],
+)
+def test_bad_input(kwargs, error, message):
+    arguments = dict(mean=0.0, cov=1.0, M=10, generations=3)
+    arguments.update(kwargs)
+    with pytest.raises(error, match=message):
+        gaussian.simulate(**arguments)
