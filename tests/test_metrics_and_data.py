@@ -70,3 +70,18 @@ def test_as_generator_and_fraction():
         check_fraction(1.5, "f")
     with pytest.raises(TypeError, match="f must be a number"):
         check_fraction("x", "f")
+
+
+def test_mean_and_se_and_z_scores():
+    from collapse_lib.montecarlo import mean_and_se, z_scores
+
+    samples = np.array([[1.0, 2.0, 3.0, 4.0], [2.0, 2.0, 2.0, 2.0]])
+    mean, se = mean_and_se(samples)
+    np.testing.assert_allclose(mean, [2.5, 2.0])
+    np.testing.assert_allclose(se, [np.std([1, 2, 3, 4], ddof=1) / 2, 0.0])
+    np.testing.assert_allclose(z_scores(mean, se, [2.5 + se[0], 2.0]), [-1.0, 0.0])
+    assert np.isinf(z_scores(1.0, 0.0, 0.5))
+    mean0, _ = mean_and_se(samples, axis=0)
+    assert mean0.shape == (4,)
+    with pytest.raises(ValueError, match="at least 2 replicates"):
+        mean_and_se(np.ones((3, 1)))
