@@ -7,8 +7,8 @@ M - 1. Two simulators give the same process in distribution:
 - ``method="samples"`` draws the M samples and computes the estimators;
 - ``method="exact"`` draws the estimators directly from their exact laws: the sample mean is
   normal, N(mean_t, sampling_bias * cov_t / M), and independently (M - 1) times the sample
-  covariance is Wishart with M - 1 degrees of freedom and scale sampling_bias * cov_t. Its cost
-  does not grow with M.
+  covariance is Wishart with M - 1 degrees of freedom and scale sampling_bias * cov_t (drawn by
+  the Bartlett decomposition, vectorized over replicates). Its cost does not grow with M.
 
 Chapter: ``book/03_gaussian_collapse.ipynb``.
 """
@@ -19,7 +19,6 @@ import numbers
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.stats
 
 from ._checks import RNGLike, as_generator, check_int
 
@@ -80,31 +79,49 @@ def psd_sqrt(matrices: np.ndarray) -> np.ndarray:
     return (vectors * roots[..., None, :]) @ np.swapaxes(vectors, -1, -2)
 
 
-def _step_exact(rng, means, covs, M, bias):
-    """One generation from the exact laws of the sample mean and covariance. Shapes (R, d), (R, d, d)."""
-    R, d = means.shape
-    root = psd_sqrt(bias * covs)  # root @ root.T = bias * cov
-    new_means = means + np.einsum("rij,rj->ri", root, rng.standard_normal((R, d))) / np.sqrt(M)
-    if d == 1:
-        wishart = rng.chisquare(M - 1, size=(R, 1, 1))
-    else:
-        wishart = scipy.stats.wishart(df=M - 1, scale=np.eye(d)).rvs(size=R, random_state=rng).reshape(R, d, d)
-    new_covs = root @ wishart @ root / (M - 1)  # root is symmetric
-    return new_means, new_covs
+def _bartlett_factor(rng, R: int, d: int, k: int) -> np.ndarray:
+    """Lower-triangular A with A A^T ~ Wishart(k, I) (Bartlett decomposition), for R replicates at once.
+
+    The diagonal holds square roots of independent chi-square variables with k, k-1, ..., k-d+1
+    degrees of freedom and the strict lower triangle independent standard normals.
+    """
+    A = np.zeros((R, d, d))
+    rows, cols = np.tril_indices(d, -1)
+    A[:, rows, cols] = rng.standard_normal((R, rows.size))
+    A[:, np.arange(d), np.arange(d)] = np.sqrt(rng.chisquare(k - np.arange(d), size=(R, d)))
+    return A
 
 
-def _step_samples(rng, means, covs, M, bias):
-    """One generation by drawing M samples per replicate and fitting them."""
-    R, d = means.shape
-    root = psd_sqrt(bias * covs)
-    samples = means[:, None, :] + np.einsum("rij,rmj->rmi", root, rng.standard_normal((R, M, d)))
-    new_means = samples.mean(axis=1)
-    centred = samples - new_means[:, None, :]
-    new_covs = np.einsum("rmi,rmj->rij", centred, centred) / (M - 1)
-    return new_means, new_covs
+def _simulate_exact(rng, mean, cov, M, generations, R, bias, means, covs):
+    """Fill ``means`` and ``covs`` (generation-major) from the exact laws of the fitted parameters.
+
+    The covariance is carried as a lower-triangular factor F with F F^T = Sigma_t. Since for any
+    such F, F W F^T ~ Wishart(k, Sigma_t) when W ~ Wishart(k, I), one generation is
+    mean_{t+1} = mean_t + sqrt(bias / M) F z and F_{t+1} = sqrt(bias / k) F A, with z standard
+    normal and A a Bartlett factor. No matrix square root is needed, and the factor keeps the
+    small eigenvalues of a collapsing covariance more accurately than the matrix itself would.
+    """
+    d, k = mean.size, M - 1
+    factor = np.broadcast_to(np.linalg.cholesky(cov), (R, d, d)).copy()
+    for t in range(generations):
+        step = np.einsum("rij,rj->ri", factor, rng.standard_normal((R, d)))
+        means[t + 1] = means[t] + np.sqrt(bias / M) * step
+        factor = np.sqrt(bias / k) * (factor @ _bartlett_factor(rng, R, d, k))
+        covs[t + 1] = factor @ np.swapaxes(factor, -1, -2)
 
 
-_METHODS = {"exact": _step_exact, "samples": _step_samples}
+def _simulate_samples(rng, mean, cov, M, generations, R, bias, means, covs):
+    """Fill ``means`` and ``covs`` by drawing M samples per replicate and generation and fitting them."""
+    d = mean.size
+    for t in range(generations):
+        root = psd_sqrt(bias * covs[t])
+        samples = means[t][:, None, :] + np.einsum("rij,rmj->rmi", root, rng.standard_normal((R, M, d)))
+        means[t + 1] = samples.mean(axis=1)
+        centred = samples - means[t + 1][:, None, :]
+        covs[t + 1] = np.einsum("rmi,rmj->rij", centred, centred) / (M - 1)
+
+
+_METHODS = {"exact": _simulate_exact, "samples": _simulate_samples}
 
 
 def simulate(
@@ -142,7 +159,8 @@ def simulate(
     method : {"exact", "samples"}, default "exact"
         Draw the fitted parameters from their exact laws, or draw the samples themselves.
         Both give the same distribution; "exact" costs O(d^3) per replicate and generation,
-        "samples" O(M d^2).
+        "samples" O(M d^2). After many generations a covariance's eigenvalues can spread over
+        more than 1/machine-epsilon (about 1e16); its smallest eigenvalues are then rounding noise.
     rng : numpy.random.Generator, int or None
         Random generator or seed.
 
@@ -171,15 +189,13 @@ def simulate(
         raise ValueError(f"sampling_bias must be in (0, 1], got {sampling_bias}")
     if method not in _METHODS:
         raise ValueError(f"method must be one of {sorted(_METHODS)}, got {method!r}")
-    step = _METHODS[method]
     rng = as_generator(rng)
 
     # Generation-major storage so that each generation's write is contiguous.
     means = np.empty((generations + 1, R, d))
     covs = np.empty((generations + 1, R, d, d))
     means[0], covs[0] = mean, cov
-    for t in range(generations):
-        means[t + 1], covs[t + 1] = step(rng, means[t], covs[t], M, float(sampling_bias))
+    _METHODS[method](rng, mean, cov, M, generations, R, float(sampling_bias), means, covs)
     return GaussianChain(means=np.moveaxis(means, 0, 1), covs=np.moveaxis(covs, 0, 1))
 
 

@@ -58,13 +58,14 @@ def plot_simulation(ax, x, mean, se, *, label: str = "simulation", color=None, z
     )
 
 
-def band(ax, x, mean, se, *, label: str = "simulation", color=None, z: float = Z_95, alpha: float = 0.25):
-    """Draw simulated means as a dashed line inside a shaded band of ``z`` standard errors.
+def band(ax, x, mean, se, *, label: str | None = "simulation", color=None, z: float = Z_95, alpha: float = 0.25,
+         linestyle: str = "--"):
+    """Draw simulated means as a line (dashed by default) inside a shaded band of ``z`` standard errors.
 
     Use this instead of :func:`plot_simulation` when there are too many x values for points.
     """
     mean = np.asarray(mean, dtype=float)
     half = z * np.asarray(se, dtype=float)
-    (line,) = ax.plot(x, mean, "--", label=label, color=color)
+    (line,) = ax.plot(x, mean, linestyle=linestyle, label=label, color=color)
     ax.fill_between(x, mean - half, mean + half, color=line.get_color(), alpha=alpha, linewidth=0)
     return line

@@ -55,30 +55,35 @@ class Explorer(ipywidgets.VBox):
         self.update_seconds.append(time.perf_counter() - start)
 
     def sweep(self, points_per_control: int = 3) -> list[float]:
-        """Redraw at the ends and middle of every slider's range; return the seconds each took.
+        """Redraw across every slider's range and at the heaviest corner; return the seconds each took.
 
-        Controls are changed one at a time from their current values, as a reader would.
+        Controls are changed one at a time from their current values, as a reader would, at the
+        ends and middle of each range; then all numeric controls are set to their maxima at once,
+        usually the slowest combination.
         """
         defaults = {name: control.value for name, control in self.controls.items()}
-        seconds = []
+        settings = []
         for name, control in self.controls.items():
             if not hasattr(control, "min"):
-                values = list(getattr(control, "options", [control.value]))
+                values = [
+                    option[1] if isinstance(option, tuple) else option
+                    for option in getattr(control, "options", [control.value])
+                ]
             else:
                 values = np.linspace(control.min, control.max, points_per_control)
                 if isinstance(control.value, (int, np.integer)):
                     values = np.unique(np.round(values).astype(int)).tolist()
                 else:
                     values = values.tolist()
-            for value in values:
-                if isinstance(value, tuple) and len(value) == 2:  # (label, value) options
-                    value = value[1]
-                start = time.perf_counter()
-                self.draw(**{**defaults, name: value})
-                fig = plt.gcf()
-                fig.canvas.draw()  # render as a browser redraw would
-                plt.close("all")
-                seconds.append(time.perf_counter() - start)
+            settings += [{**defaults, name: value} for value in values]
+        settings.append({**defaults, **{name: c.max for name, c in self.controls.items() if hasattr(c, "max")}})
+        seconds = []
+        for values in settings:
+            start = time.perf_counter()
+            self.draw(**values)
+            plt.gcf().canvas.draw()  # render as a browser redraw would
+            plt.close("all")
+            seconds.append(time.perf_counter() - start)
         return seconds
 
 
@@ -95,7 +100,11 @@ def time_explorers(points_per_control: int = 3) -> list[dict]:
     for ui in _REGISTRY:
         seconds = np.array(ui.sweep(points_per_control))
         report.append(
-            {"name": ui.name, "updates": int(seconds.size), "median_s": float(np.median(seconds)),
-             "max_s": float(seconds.max())}
+            {
+                "name": ui.name,
+                "updates": int(seconds.size),
+                "median_s": float(np.median(seconds)),
+                "max_s": float(seconds.max()),
+            }
         )
     return report

@@ -191,3 +191,23 @@ def test_bad_input(kwargs, error, message):
     arguments.update(kwargs)
     with pytest.raises(error, match=message):
         gaussian.simulate(**arguments)
+
+
+def test_bartlett_factor_gives_wishart_moments():
+    # W = A A^T ~ Wishart(k, I): E[W] = k I and Var[W_ij] = k (1 + delta_ij).
+    from collapse_lib.gaussian import _bartlett_factor
+
+    R, d, k = 40_000, 3, 7
+    A = _bartlett_factor(np.random.default_rng(5), R, d, k)
+    assert np.all(np.triu(A, 1) == 0)
+    W = A @ np.swapaxes(A, -1, -2)
+    mean = W.mean(axis=0)
+    se = W.std(axis=0, ddof=1) / np.sqrt(R)
+    assert np.all(np.abs(mean - k * np.eye(d)) <= Z * se)
+    variance = W.var(axis=0, ddof=1)
+    expected = k * (1 + np.eye(d))
+    assert np.all(np.abs(variance / expected - 1) < 0.05)
+    # and the same law as scipy's Wishart sampler, entry by entry
+    reference = scipy.stats.wishart(df=k, scale=np.eye(d)).rvs(size=R, random_state=6)
+    for i, j in [(0, 0), (2, 2), (1, 0), (2, 1)]:
+        assert scipy.stats.ks_2samp(W[:, i, j], reference[:, i, j]).pvalue > 1e-3
