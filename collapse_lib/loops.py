@@ -1,0 +1,363 @@
+"""The self-consuming loop, for any model family, under every data scheme the literature compares.
+
+A **model family** is a small fit/sample interface (:class:`ModelFamily`): how to summarise a
+block of data by additive sufficient statistics, how to fit parameters from them, and how to
+sample from fitted parameters. When the family also knows the exact law of the statistics of
+``n`` samples (``sample_stats``), the driver draws those directly and never materialises the
+samples: the exact fast path, used automatically.
+
+Schemes (``scheme=``), for generation t >= 1 (generation 0 is fitted on the real data):
+
+- ``"replace"``: only ``synthetic_size`` samples of the newest model (fully synthetic);
+- ``"keep-real"``: a fraction ``real_fraction`` of the ``synthetic_size`` points is a fresh random
+  subset of the original data, the rest synthetic (Shumailov et al. kept 10%);
+- ``"augment"``: the whole original data set plus ``synthetic_size`` synthetic samples;
+- ``"fresh"``: ``real_size`` new real samples (from ``fresh_sampler``) plus ``synthetic_size``
+  synthetic samples;
+- ``"accumulate"``: everything so far, growing by ``synthetic_size`` each generation;
+- ``"accumulate-subsample"``: a random ``budget`` points drawn from everything so far.
+
+Chapter: ``book/04_breaking_the_loop.ipynb``.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import numpy as np
+
+from ._checks import RNGLike, as_generator, check_fraction, check_int
+from .gaussian import _bartlett_factor, psd_sqrt
+
+__all__ = [
+    "SCHEMES",
+    "ModelFamily",
+    "LoopResult",
+    "run_loop",
+    "gaussian_family",
+    "categorical_family",
+    "linear_regression_family",
+]
+
+SCHEMES = ("replace", "keep-real", "augment", "fresh", "accumulate", "accumulate-subsample")
+
+Stats = tuple  # additive sufficient statistics: a tuple of arrays with a leading replicate axis
+Params = tuple  # fitted parameters: a tuple of arrays with a leading replicate axis
+
+
+@dataclass(frozen=True)
+class ModelFamily:
+    """A model family as the loop sees it. All arrays have a leading replicate axis R.
+
+    Attributes
+    ----------
+    name : str
+        For messages and plots.
+    stats : callable
+        ``stats(data) -> Stats``: additive sufficient statistics of a data block of shape (R, n, ...).
+    fit : callable
+        ``fit(stats) -> Params``: the fitted parameters.
+    sample : callable
+        ``sample(params, n, rng) -> data``: n samples per replicate, shape (R, n, ...).
+    sample_stats : callable, optional
+        ``sample_stats(params, n, rng) -> Stats``: the statistics of n samples drawn from their
+        exact law, without drawing the samples. Enables the fast path.
+    min_size : int
+        The smallest training set the family can be fitted on.
+    data_ndim : int
+        Dimensions of one replicate's data block, including the sample axis: 1 for labels of
+        shape (n,), 2 for vectors of shape (n, d).
+    """
+
+    name: str
+    stats: Callable
+    fit: Callable
+    sample: Callable
+    sample_stats: Optional[Callable] = None
+    min_size: int = 1
+    data_ndim: int = 2
+
+
+@dataclass(frozen=True)
+class LoopResult:
+    """Fitted parameters of every generation, and the size of each training set."""
+
+    params: Params
+    """Tuple of arrays, each of shape (replicates, generations + 1, ...)."""
+    train_sizes: np.ndarray
+    """Number of training points of each generation, shape (generations + 1,)."""
+    scheme: str
+
+
+def _add(a: Stats, b: Stats) -> Stats:
+    return tuple(x + y for x, y in zip(a, b))
+
+
+def _block_stats(family: ModelFamily, params: Params, n: int, rng, exact: bool) -> Stats:
+    if exact and family.sample_stats is not None:
+        return family.sample_stats(params, n, rng)
+    return family.stats(family.sample(params, n, rng))
+
+
+def _subset(rng, data: np.ndarray, n: int) -> np.ndarray:
+    """n points drawn without replacement from each replicate's data (R, N, ...)."""
+    R, N = data.shape[:2]
+    keys = rng.random((R, N))
+    index = np.argpartition(keys, n - 1, axis=1)[:, :n] if n < N else np.argsort(keys, axis=1)
+    return np.take_along_axis(data, index.reshape(index.shape + (1,) * (data.ndim - 2)), axis=1)
+
+
+def run_loop(
+    family: ModelFamily,
+    real_data,
+    *,
+    scheme: str,
+    generations: int,
+    synthetic_size: int,
+    real_fraction: float = 0.1,
+    real_size: Optional[int] = None,
+    fresh_sampler: Optional[Callable] = None,
+    budget: Optional[int] = None,
+    replicates: int = 1,
+    exact: bool = True,
+    rng: RNGLike = None,
+) -> LoopResult:
+    """Run the self-consuming loop for ``generations`` refits under one data scheme.
+
+    Parameters
+    ----------
+    family : ModelFamily
+        The model family (:func:`gaussian_family`, :func:`categorical_family`,
+        :func:`linear_regression_family`, or your own).
+    real_data : array_like, shape (N, ...) or (replicates, N, ...)
+        The original data: one data set shared by all replicates (``family.data_ndim``
+        dimensions), or one per replicate (one more leading axis).
+    scheme : str
+        One of ``SCHEMES`` (see the module documentation).
+    generations : int
+        Number of refits after generation 0 (>= 0).
+    synthetic_size : int
+        Synthetic samples drawn from the newest model each generation (>= 1); for
+        ``"keep-real"``, the total training size.
+    real_fraction : float, default 0.1
+        ``"keep-real"`` only: fraction of the training set taken from the original data, in [0, 1].
+    real_size : int, optional
+        ``"fresh"`` only: new real samples per generation (>= 1).
+    fresh_sampler : callable, optional
+        ``"fresh"`` only: ``fresh_sampler(n, rng)`` returns n new real samples per replicate,
+        shape (replicates, n, ...).
+    budget : int, optional
+        ``"accumulate-subsample"`` only: training size drawn from the pool (default: N).
+    replicates : int, default 1
+        Independent loops, vectorized.
+    exact : bool, default True
+        Use the family's exact law of the sufficient statistics when it has one. Set False to
+        draw every sample (slower; same distribution).
+    rng : numpy.random.Generator, int or None
+        Random generator or seed.
+
+    Returns
+    -------
+    LoopResult
+        Fitted parameters of generations 0..generations and the training-set sizes.
+    """
+    if not isinstance(family, ModelFamily):
+        raise TypeError(f"family must be a ModelFamily, got {type(family).__name__}")
+    if scheme not in SCHEMES:
+        raise ValueError(f"scheme must be one of {list(SCHEMES)}, got {scheme!r}")
+    generations = check_int(generations, "generations", minimum=0)
+    synthetic_size = check_int(synthetic_size, "synthetic_size", minimum=1)
+    R = check_int(replicates, "replicates", minimum=1)
+    rng = as_generator(rng)
+    try:
+        real = np.asarray(real_data, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError("real_data must be a numeric array") from None
+    if real.ndim == family.data_ndim:
+        real = np.broadcast_to(real, (R,) + real.shape)
+    elif real.ndim != family.data_ndim + 1 or real.shape[0] != R:
+        raise ValueError(
+            f"real_data for the {family.name} family must have shape {('N', 'd', 'p+1')[: family.data_ndim]}"
+            f" (shared) or ({R}, ...) per replicate, got {real.shape}"
+        )
+    if real.shape[1] == 0:
+        raise ValueError("real_data must contain at least one data point")
+    if not np.all(np.isfinite(real)):
+        raise ValueError("real_data must be finite (no NaN or inf)")
+    N = real.shape[1]
+    if N < family.min_size:
+        raise ValueError(f"real_data has {N} points; the {family.name} family needs at least {family.min_size}")
+
+    n_real_kept = 0
+    if scheme == "keep-real":
+        real_fraction = check_fraction(real_fraction, "real_fraction")
+        n_real_kept = int(round(real_fraction * synthetic_size))
+        if n_real_kept > N:
+            raise ValueError(f"real_fraction * synthetic_size = {n_real_kept} exceeds the {N} real data points")
+    if scheme == "fresh":
+        if fresh_sampler is None or not callable(fresh_sampler):
+            raise ValueError("scheme 'fresh' needs fresh_sampler(n, rng) returning new real samples")
+        real_size = check_int(real_size, "real_size", minimum=1)
+    if scheme == "accumulate-subsample":
+        budget = N if budget is None else check_int(budget, "budget", minimum=family.min_size)
+
+    real_stats = family.stats(real)
+    params = family.fit(real_stats)
+    history = [params]
+    sizes = [N]
+    pool_stats = real_stats  # accumulate
+    pool = real if scheme == "accumulate-subsample" else None
+    for _ in range(generations):
+        if scheme == "replace":
+            size = synthetic_size
+            stats = _block_stats(family, params, size, rng, exact)
+        elif scheme == "keep-real":
+            size = synthetic_size
+            stats = _block_stats(family, params, size - n_real_kept, rng, exact) if size > n_real_kept else None
+            if n_real_kept:
+                kept = family.stats(_subset(rng, real, n_real_kept))
+                stats = kept if stats is None else _add(stats, kept)
+        elif scheme == "augment":
+            size = N + synthetic_size
+            stats = _add(real_stats, _block_stats(family, params, synthetic_size, rng, exact))
+        elif scheme == "fresh":
+            size = real_size + synthetic_size
+            new_real = np.asarray(fresh_sampler(real_size, rng), dtype=float)
+            if new_real.shape[:2] != (R, real_size):
+                raise ValueError(f"fresh_sampler must return shape ({R}, {real_size}, ...), got {new_real.shape}")
+            stats = _add(family.stats(new_real), _block_stats(family, params, synthetic_size, rng, exact))
+        elif scheme == "accumulate":
+            size = sizes[-1] + synthetic_size
+            pool_stats = _add(pool_stats, _block_stats(family, params, synthetic_size, rng, exact))
+            stats = pool_stats
+        else:  # accumulate-subsample: needs the points themselves
+            pool = np.concatenate([pool, family.sample(params, synthetic_size, rng)], axis=1)
+            size = budget
+            stats = family.stats(_subset(rng, pool, min(budget, pool.shape[1])))
+        if size < family.min_size:
+            raise ValueError(f"a training set of {size} points is too small for the {family.name} family")
+        params = family.fit(stats)
+        history.append(params)
+        sizes.append(size)
+    stacked = tuple(np.stack([p[i] for p in history], axis=1) for i in range(len(history[0])))
+    return LoopResult(params=stacked, train_sizes=np.array(sizes), scheme=scheme)
+
+
+# --------------------------------------------------------------------------- families
+def gaussian_family(sampling_bias: float = 1.0) -> ModelFamily:
+    """Gaussians in d dimensions fitted by the sample mean and unbiased covariance.
+
+    Data blocks have shape (R, n, d). Parameters are ``(mean (R, d), cov (R, d, d))``. Samples
+    are drawn from N(mean, sampling_bias * cov). Exact path: the block mean is normal and the
+    block scatter matrix Wishart, as in :func:`collapse_lib.gaussian.simulate`.
+    """
+    if isinstance(sampling_bias, bool) or not isinstance(sampling_bias, numbers.Real) or not 0 < sampling_bias <= 1:
+        raise ValueError(f"sampling_bias must be in (0, 1], got {sampling_bias!r}")
+    bias = float(sampling_bias)
+
+    def stats(data):
+        n = np.full(data.shape[0], float(data.shape[1]))
+        return n, data.sum(axis=1), np.einsum("rni,rnj->rij", data, data)
+
+    def fit(stats_):
+        n, s1, s2 = stats_
+        mean = s1 / n[:, None]
+        cov = (s2 - n[:, None, None] * np.einsum("ri,rj->rij", mean, mean)) / (n[:, None, None] - 1)
+        return mean, (cov + np.swapaxes(cov, -1, -2)) / 2
+
+    def sample(params, n, rng):
+        mean, cov = params
+        root = psd_sqrt(bias * cov)
+        return mean[:, None, :] + np.einsum("rij,rnj->rni", root, rng.standard_normal((mean.shape[0], n, mean.shape[1])))
+
+    def sample_stats(params, n, rng):
+        mean, cov = params
+        R, d = mean.shape
+        root = psd_sqrt(bias * cov)
+        block_mean = mean + np.einsum("rij,rj->ri", root, rng.standard_normal((R, d))) / np.sqrt(n)
+        if n > 1:
+            factor = root @ _bartlett_factor(rng, R, d, n - 1)
+            scatter = factor @ np.swapaxes(factor, -1, -2)
+        else:
+            scatter = np.zeros((R, d, d))
+        return np.full(R, float(n)), n * block_mean, scatter + n * np.einsum("ri,rj->rij", block_mean, block_mean)
+
+    return ModelFamily("gaussian", stats, fit, sample, sample_stats, min_size=2, data_ndim=2)
+
+
+def categorical_family(K: int) -> ModelFamily:
+    """Categorical distributions over K categories fitted by frequencies.
+
+    Data blocks are category indices of shape (R, n). Parameters are ``(p (R, K),)``. Exact path:
+    the counts of n samples are multinomial.
+    """
+    K = check_int(K, "K", minimum=1)
+
+    def stats(data):
+        if np.any((data < 0) | (data >= K) | (data != np.round(data))):
+            raise ValueError(f"categorical data must be category indices 0..{K - 1}")
+        data = np.asarray(data, dtype=np.int64)
+        counts = np.zeros((data.shape[0], K))
+        np.add.at(counts, (np.arange(data.shape[0])[:, None], data), 1.0)
+        return (counts,)
+
+    def fit(stats_):
+        (counts,) = stats_
+        return (counts / counts.sum(axis=1, keepdims=True),)
+
+    def sample_stats(params, n, rng):
+        (p,) = params
+        return (rng.multinomial(n, p).astype(float),)
+
+    def sample(params, n, rng):
+        (counts,) = sample_stats(params, n, rng)
+        labels = np.stack([np.repeat(np.arange(K), row.astype(np.int64)) for row in counts])
+        return rng.permuted(labels, axis=1).astype(float)  # a random order of multinomial counts is an iid sample
+
+    return ModelFamily("categorical", stats, fit, sample, sample_stats, min_size=1, data_ndim=1)
+
+
+def linear_regression_family(design, noise_sd: float) -> ModelFamily:
+    """Linear regression on a fixed design X, refitted by least squares to labels the previous fit produced.
+
+    A data block is an (R, n, p + 1) array of rows ``[x, y]``. Sampling n points relabels the design:
+    when n equals the number of design rows, every row once (the fixed-design setting of
+    Gerstgrasser et al., 2024); otherwise n rows drawn with replacement. Labels are
+    ``x . w + noise_sd * z``. Parameters are ``(w (R, p),)``. Exact path for full relabelings:
+    ``X^T y = X^T X w + X^T noise`` with ``X^T noise ~ N(0, noise_sd^2 X^T X)``.
+    """
+    X = np.asarray(design, dtype=float)
+    if X.ndim != 2 or X.shape[0] <= X.shape[1]:
+        raise ValueError(f"design must be an (N, p) matrix with N > p, got shape {X.shape}")
+    if isinstance(noise_sd, bool) or not isinstance(noise_sd, numbers.Real) or not noise_sd >= 0:
+        raise ValueError(f"noise_sd must be a non-negative number, got {noise_sd!r}")
+    N, p = X.shape
+    gram = X.T @ X
+    gram_root = np.linalg.cholesky(gram)
+
+    def stats(data):
+        x, y = data[..., :p], data[..., p]
+        return np.einsum("rni,rnj->rij", x, x), np.einsum("rni,rn->ri", x, y)
+
+    def fit(stats_):
+        xtx, xty = stats_
+        return (np.linalg.solve(xtx, xty[..., None])[..., 0],)
+
+    def sample(params, n, rng):
+        (w,) = params
+        R = w.shape[0]
+        rows = np.broadcast_to(X, (R, N, p)) if n == N else X[rng.integers(0, N, size=(R, n))]
+        y = np.einsum("rni,ri->rn", rows, w) + noise_sd * rng.standard_normal((R, n))
+        return np.concatenate([rows, y[..., None]], axis=-1)
+
+    def sample_stats(params, n, rng):
+        (w,) = params
+        if n != N:
+            return stats(sample(params, n, rng))
+        R = w.shape[0]
+        xty = w @ gram + noise_sd * rng.standard_normal((R, p)) @ gram_root.T
+        return np.broadcast_to(gram, (R, p, p)).copy(), xty
+
+    return ModelFamily("linear regression", stats, fit, sample, sample_stats, min_size=p + 1, data_ndim=2)
