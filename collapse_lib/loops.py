@@ -51,24 +51,17 @@ Params = tuple  # fitted parameters: a tuple of arrays with a leading replicate 
 class ModelFamily:
     """A model family as the loop sees it. All arrays have a leading replicate axis R.
 
-    Attributes
-    ----------
-    name : str
-        For messages and plots.
-    stats : callable
-        ``stats(data) -> Stats``: additive sufficient statistics of a data block of shape (R, n, ...).
-    fit : callable
-        ``fit(stats) -> Params``: the fitted parameters.
-    sample : callable
-        ``sample(params, n, rng) -> data``: n samples per replicate, shape (R, n, ...).
-    sample_stats : callable, optional
-        ``sample_stats(params, n, rng) -> Stats``: the statistics of n samples drawn from their
-        exact law, without drawing the samples. Enables the fast path.
-    min_size : int
-        The smallest training set the family can be fitted on.
-    data_ndim : int
-        Dimensions of one replicate's data block, including the sample axis: 1 for labels of
-        shape (n,), 2 for vectors of shape (n, d).
+    The fields are:
+
+    - ``name``: for messages and plots.
+    - ``stats(data) -> Stats``: additive sufficient statistics of a data block of shape (R, n, ...).
+    - ``fit(stats) -> Params``: the fitted parameters.
+    - ``sample(params, n, rng) -> data``: n samples per replicate, shape (R, n, ...).
+    - ``sample_stats(params, n, rng) -> Stats`` (optional): the statistics of n samples drawn from
+      their exact law, without drawing the samples. Enables the fast path.
+    - ``min_size``: the smallest training set the family can be fitted on.
+    - ``data_ndim``: dimensions of one replicate's data block, including the sample axis: 1 for
+      labels of shape (n,), 2 for vectors of shape (n, d).
     """
 
     name: str
@@ -104,8 +97,13 @@ def _block_stats(family: ModelFamily, params: Params, n: int, rng, exact: bool) 
 def _subset(rng, data: np.ndarray, n: int) -> np.ndarray:
     """n points drawn without replacement from each replicate's data (R, N, ...)."""
     R, N = data.shape[:2]
-    keys = rng.random((R, N))
-    index = np.argpartition(keys, n - 1, axis=1)[:, :n] if n < N else np.argsort(keys, axis=1)
+    if N <= max(8 * n, 2000):
+        # Small source: the n smallest of N uniform keys, vectorized over replicates.
+        keys = rng.random((R, N))
+        index = np.argpartition(keys, n - 1, axis=1)[:, :n] if n < N else np.argsort(keys, axis=1)
+    else:
+        # Large pool: Generator.choice without replacement costs O(n) per replicate, not O(N).
+        index = np.stack([rng.choice(N, size=n, replace=False) for _ in range(R)])
     return np.take_along_axis(data, index.reshape(index.shape + (1,) * (data.ndim - 2)), axis=1)
 
 
@@ -208,7 +206,10 @@ def run_loop(
     history = [params]
     sizes = [N]
     pool_stats = real_stats  # accumulate
-    pool = real if scheme == "accumulate-subsample" else None
+    if scheme == "accumulate-subsample":  # preallocated, so the pool is never copied as it grows
+        pool = np.empty((R, N + generations * synthetic_size) + real.shape[2:])
+        pool[:, :N] = real
+        filled = N
     for _ in range(generations):
         if scheme == "replace":
             size = synthetic_size
@@ -233,9 +234,10 @@ def run_loop(
             pool_stats = _add(pool_stats, _block_stats(family, params, synthetic_size, rng, exact))
             stats = pool_stats
         else:  # accumulate-subsample: needs the points themselves
-            pool = np.concatenate([pool, family.sample(params, synthetic_size, rng)], axis=1)
+            pool[:, filled : filled + synthetic_size] = family.sample(params, synthetic_size, rng)
+            filled += synthetic_size
             size = budget
-            stats = family.stats(_subset(rng, pool, min(budget, pool.shape[1])))
+            stats = family.stats(_subset(rng, pool[:, :filled], min(budget, filled)))
         if size < family.min_size:
             raise ValueError(f"a training set of {size} points is too small for the {family.name} family")
         params = family.fit(stats)
@@ -298,10 +300,9 @@ def categorical_family(K: int) -> ModelFamily:
     def stats(data):
         if np.any((data < 0) | (data >= K) | (data != np.round(data))):
             raise ValueError(f"categorical data must be category indices 0..{K - 1}")
-        data = np.asarray(data, dtype=np.int64)
-        counts = np.zeros((data.shape[0], K))
-        np.add.at(counts, (np.arange(data.shape[0])[:, None], data), 1.0)
-        return (counts,)
+        R = data.shape[0]
+        flat = (np.asarray(data, dtype=np.int64) + K * np.arange(R)[:, None]).ravel()
+        return (np.bincount(flat, minlength=R * K).reshape(R, K).astype(float),)
 
     def fit(stats_):
         (counts,) = stats_
@@ -312,9 +313,11 @@ def categorical_family(K: int) -> ModelFamily:
         return (rng.multinomial(n, p).astype(float),)
 
     def sample(params, n, rng):
-        (counts,) = sample_stats(params, n, rng)
-        labels = np.stack([np.repeat(np.arange(K), row.astype(np.int64)) for row in counts])
-        return rng.permuted(labels, axis=1).astype(float)  # a random order of multinomial counts is an iid sample
+        (p,) = params
+        cdf = np.cumsum(p, axis=1)
+        cdf[:, -1] = 1.0  # guard against rounding
+        u = rng.random((p.shape[0], n))
+        return (u[..., None] >= cdf[:, None, :]).sum(axis=-1).astype(float)  # inverse-CDF sampling
 
     return ModelFamily("categorical", stats, fit, sample, sample_stats, min_size=1, data_ndim=1)
 
