@@ -1,0 +1,136 @@
+"""Build the student edition: the book's HTML and notebooks with every solution removed.
+
+    python tools/student_edition.py            # writes _build/student/{html,notebooks}
+
+Generated from the same sources as the book, never kept as a second copy:
+
+- every ``{solution}`` directive is removed from the Markdown, and every gated solution
+  (``{solution-start}`` ... ``{solution-end}``, Markdown and code cells) is replaced by an empty
+  code cell for the student's answer; the check cells that follow stay, so students can test
+  their answers;
+- the outputs of the exercise section are cleared (they would show the solutions' results);
+- the downloadable notebooks have all outputs cleared, ready to run;
+- the HTML is built from the stripped notebooks with the book's configuration, without
+  re-executing them (the stored outputs of the chapter body are shown as they are).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+from book_files import chapter_notebooks  # noqa: E402
+
+SOLUTION_BLOCK = re.compile(r"```\{solution\}[^\n]*\n.*?\n```[ \t]*\n?", re.DOTALL)
+GATE_START = re.compile(r"```\{solution-start\}[^\n]*\n(?:[^\n]*\n)*?```[ \t]*\n?")
+GATE_END = re.compile(r"```\{solution-end\}[^\n]*\n```[ \t]*\n?")
+ANSWER_CELL = "# Your answer here: write the code the exercise asks for, then run the check cell below.\n"
+EXERCISES_HEADING = re.compile(r"^## Exercises", re.MULTILINE)
+
+
+def strip_solutions(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Return a copy of ``nb`` without solutions (see the module documentation)."""
+    student = nbformat.from_dict(nb)
+    cells = []
+    inside_gate = False
+    in_exercises = False
+    for cell in student.cells:
+        if cell.cell_type == "markdown":
+            text = SOLUTION_BLOCK.sub("", cell.source)
+            kept = ""
+            while text:
+                if inside_gate:
+                    end = GATE_END.search(text)
+                    if not end:
+                        text = ""  # solution prose inside the gate
+                        break
+                    inside_gate = False
+                    text = text[end.end():]
+                else:
+                    start = GATE_START.search(text)
+                    if not start:
+                        kept += text
+                        break
+                    kept += text[: start.start()]
+                    inside_gate = True
+                    text = text[start.end():]
+            if EXERCISES_HEADING.search(kept):
+                in_exercises = True
+            if kept.strip():
+                cell.source = kept.rstrip() + "\n"
+                cells.append(cell)
+            if inside_gate and (not cells or cells[-1].get("metadata", {}).get("student_answer") is not True):
+                answer = nbformat.v4.new_code_cell(ANSWER_CELL)
+                answer.metadata["student_answer"] = True
+                cells.append(answer)
+            continue
+        if inside_gate:
+            continue  # solution code
+        if in_exercises and cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+        cells.append(cell)
+    if inside_gate:
+        raise ValueError("a {solution-start} has no matching {solution-end}")
+    student.cells = cells
+    return student
+
+
+def clear_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    cleared = nbformat.from_dict(nb)
+    for cell in cleared.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    return cleared
+
+
+def build(output: Path, html: bool = True) -> None:
+    output.mkdir(parents=True, exist_ok=True)
+    notebooks_dir = output / "notebooks"
+    notebooks_dir.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "book-src"
+        shutil.copytree(ROOT / "book", source / "book", ignore=shutil.ignore_patterns("_build", ".ipynb_checkpoints"))
+        shutil.copy(ROOT / "_toc.yml", source / "_toc.yml")
+        for path in chapter_notebooks():
+            student = strip_solutions(nbformat.read(path, as_version=4))
+            nbformat.write(student, source / "book" / path.name)
+            nbformat.write(clear_outputs(student), notebooks_dir / path.name)
+        config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+        config["title"] = config["title"] + " (student edition)"
+        config["execute"]["execute_notebooks"] = "off"  # show the stored outputs; the answers are the students'
+        (source / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+        if html:
+            subprocess.run(
+                [str(Path(sys.executable).parent / "jupyter-book"), "build", str(source), "-W", "-n", "--keep-going",
+                 "--path-output", str(output)],
+                check=True,
+            )
+            shutil.rmtree(output / "html", ignore_errors=True)
+            (output / "_build" / "html").rename(output / "html")
+            shutil.rmtree(output / "_build", ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--output", type=Path, default=ROOT / "_build" / "student")
+    parser.add_argument("--notebooks-only", action="store_true", help="skip the HTML build")
+    args = parser.parse_args(argv)
+    build(args.output, html=not args.notebooks_only)
+    print(f"student edition written to {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
