@@ -1,0 +1,72 @@
+"""Static checks of the environment files that Binder (repo2docker), readers and CI install from.
+
+repo2docker reads ``runtime.txt`` for the Python version and ``requirements.txt`` for the
+packages; ``requirements.txt`` must also install ``collapse_lib`` itself. These tests check the
+files, and that the environment running the tests is the one they describe.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import tomllib
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+REQUIREMENT = re.compile(r"^(?P<name>[A-Za-z0-9_.\-]+)==(?P<version>[A-Za-z0-9_.\-+]+)$")
+
+
+def requirement_lines() -> list[str]:
+    lines = (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.strip().startswith("#")]
+
+
+def pins() -> dict[str, str]:
+    found = {}
+    for line in requirement_lines():
+        match = REQUIREMENT.match(line)
+        if match:
+            found[match["name"].lower().replace("_", "-")] = match["version"]
+    return found
+
+
+def test_runtime_pins_the_python_version_we_run():
+    runtime = (ROOT / "runtime.txt").read_text(encoding="utf-8").strip()
+    assert re.fullmatch(r"python-3\.\d+", runtime), f"runtime.txt must read python-3.X for repo2docker, got {runtime!r}"
+    assert runtime == f"python-{sys.version_info.major}.{sys.version_info.minor}"
+    requires = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["requires-python"]
+    minimum = tuple(int(part) for part in re.search(r">=\s*(\d+)\.(\d+)", requires).groups())
+    assert sys.version_info[:2] >= minimum
+
+
+def test_every_requirement_is_an_exact_pin_and_the_library_is_installed_from_the_checkout():
+    lines = requirement_lines()
+    local = [line for line in lines if line in ("-e .", ".")]
+    assert local == ["-e ."], "requirements.txt must install collapse_lib from the checkout exactly once"
+    loose = [line for line in lines if line not in local and not REQUIREMENT.match(line)]
+    assert not loose, f"not exact pins: {loose}"
+    names = [REQUIREMENT.match(line)["name"].lower().replace("_", "-") for line in lines if REQUIREMENT.match(line)]
+    assert len(names) == len(set(names)), "a package is pinned twice"
+
+
+def test_jupyter_book_is_1x_and_the_library_dependencies_are_pinned():
+    pinned = pins()
+    assert pinned["jupyter-book"].startswith("1."), "the book is a Jupyter Book 1.x project"
+    dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    for requirement in dependencies:
+        name = re.match(r"[A-Za-z0-9_.\-]+", requirement).group(0).lower().replace("_", "-")
+        assert name in pinned, f"collapse_lib needs {name}, which requirements.txt does not pin"
+
+
+def test_the_running_environment_matches_the_pins():
+    mismatched = {}
+    for name, pinned_version in pins().items():
+        try:
+            installed = version(name)
+        except PackageNotFoundError:
+            mismatched[name] = (pinned_version, None)
+            continue
+        if installed != pinned_version:
+            mismatched[name] = (pinned_version, installed)
+    assert not mismatched, f"installed versions differ from requirements.txt (pinned, installed): {mismatched}"
