@@ -43,7 +43,7 @@ GAUSSIAN_1D_SECONDS = 5.0
 TIMING_CODE = "import json\nfrom collapse_lib.widgets import time_explorers\nprint(json.dumps(time_explorers()))"
 
 
-def run_chapter(path: Path) -> dict:
+def run_chapter(path: Path, widgets: bool = True) -> dict:
     """Execute one chapter in this process's own kernel; return its measurements."""
     import nbformat
     from nbclient import NotebookClient
@@ -55,28 +55,30 @@ def run_chapter(path: Path) -> dict:
         for index, cell in enumerate(nb.cells):
             client.execute_cell(cell, index)
         seconds = time.perf_counter() - start
-        probe = nbformat.v4.new_code_cell(TIMING_CODE)
-        nb.cells.append(probe)
-        client.execute_cell(probe, len(nb.cells) - 1)
-    streams = [out["text"] for out in probe.outputs if out.get("output_type") == "stream"]
-    explorers = json.loads(streams[-1]) if streams else []
+        explorers = []
+        if widgets:
+            probe = nbformat.v4.new_code_cell(TIMING_CODE)
+            nb.cells.append(probe)
+            client.execute_cell(probe, len(nb.cells) - 1)
+            streams = [out["text"] for out in probe.outputs if out.get("output_type") == "stream"]
+            explorers = json.loads(streams[-1]) if streams else []
     # The kernel was a child of this process and has exited: its peak RSS is in RUSAGE_CHILDREN (kB on Linux).
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {
         "chapter": path.stem,
-        "cells": sum(cell.cell_type == "code" for cell in nb.cells) - 1,
+        "cells": sum(cell.cell_type == "code" for cell in nb.cells) - (1 if widgets else 0),
         "seconds": seconds,
         "peak_mb": peak_mb,
         "explorers": explorers,
     }
 
 
-def measure_chapters() -> list[dict]:
+def measure_chapters(widgets: bool = True) -> list[dict]:
+    """Execute every chapter in a fresh process (so peak memory is per chapter) and measure it."""
     results = []
     for path in chapter_notebooks():
-        child = subprocess.run(
-            [sys.executable, __file__, "--one", str(path)], capture_output=True, text=True, cwd=ROOT, check=False
-        )
+        command = [sys.executable, __file__, "--one", str(path)] + ([] if widgets else ["--no-widgets"])
+        child = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
         if child.returncode != 0:
             raise RuntimeError(f"{path.name} failed to execute:\n{child.stderr[-3000:]}")
         results.append(json.loads(child.stdout.strip().splitlines()[-1]))
@@ -184,13 +186,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chapters", action="store_true", help="only execute the chapters")
     parser.add_argument("--library", action="store_true", help="only run the library benchmarks")
     parser.add_argument("--json", type=Path, help="also write the measurements to this file")
+    parser.add_argument("--no-widgets", action="store_true", help="do not time the widget explorers")
     parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)  # internal: measure one chapter
     args = parser.parse_args(argv)
     if args.one:
-        print(json.dumps(run_chapter(args.one.resolve())))
+        print(json.dumps(run_chapter(args.one.resolve(), widgets=not args.no_widgets)))
         return 0
     both = not (args.chapters or args.library)
-    chapters = measure_chapters() if (args.chapters or both) else []
+    chapters = measure_chapters(widgets=not args.no_widgets) if (args.chapters or both) else []
     library = measure_library() if (args.library or both) else []
     failures = report(chapters, library)
     if args.json:

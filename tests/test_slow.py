@@ -1,0 +1,66 @@
+"""Slow tests of the whole setup, run in CI (CI=true) or when BOOK_SLOW_TESTS=1.
+
+- A fresh virtual environment made from requirements.txt (what Binder and a reader install)
+  executes a chapter.
+- Every chapter stays within its budgets: under a minute and under 1 GB each, the whole book
+  under four minutes (measured by tools/benchmark.py, each chapter in a fresh process).
+- The external links of the built book resolve (only with BOOK_LINKCHECK=1, where there is
+  network: the build machines here reach package registries only).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+import benchmark  # noqa: E402
+from book_files import chapter_notebooks  # noqa: E402
+
+SLOW = os.environ.get("CI", "").lower() == "true" or os.environ.get("BOOK_SLOW_TESTS") == "1"
+slow = pytest.mark.skipif(not SLOW, reason="slow: runs in CI, or set BOOK_SLOW_TESTS=1")
+
+
+@slow
+def test_fresh_environment_from_requirements_executes_a_chapter(tmp_path):
+    environment = tmp_path / "venv"
+    venv.create(environment, with_pip=True)
+    python = environment / "bin" / "python"
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "-r", "requirements.txt"], cwd=ROOT, check=True)
+    chapter = chapter_notebooks()[0]
+    script = (
+        "import nbformat, sys\n"
+        "from nbclient import NotebookClient\n"
+        "nb = nbformat.read(sys.argv[1], as_version=4)\n"
+        "NotebookClient(nb, timeout=300, kernel_name='python3',"
+        " resources={'metadata': {'path': sys.argv[2]}}).execute()\n"
+        "import collapse_lib, os; print('collapse_lib from', os.path.dirname(collapse_lib.__file__))\n"
+    )
+    result = subprocess.run([str(python), "-c", script, str(chapter), str(chapter.parent)], cwd=tmp_path,
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert str(ROOT / "collapse_lib") in result.stdout  # the editable install of the checkout
+
+
+@slow
+def test_chapters_stay_within_their_budgets():
+    rows = benchmark.measure_chapters(widgets=False)
+    for row in rows:
+        assert row["seconds"] < benchmark.CHAPTER_SECONDS, f"{row['chapter']}: {row['seconds']:.1f} s"
+        assert row["peak_mb"] < benchmark.CHAPTER_MEGABYTES, f"{row['chapter']}: {row['peak_mb']:.0f} MB"
+    total = sum(row["seconds"] for row in rows)
+    assert total < benchmark.BOOK_SECONDS, f"whole book: {total:.1f} s"
+
+
+@pytest.mark.skipif(os.environ.get("BOOK_LINKCHECK") != "1",
+                    reason="external link check needs network: set BOOK_LINKCHECK=1 where there is")
+def test_external_links_resolve(tmp_path):
+    result = subprocess.run(["jupyter-book", "build", str(ROOT), "--builder", "linkcheck", "--path-output",
+                             str(tmp_path)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout[-3000:]
