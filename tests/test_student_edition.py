@@ -80,3 +80,20 @@ def test_student_html_has_no_solutions(tmp_path):
         assert not page.select(".solution"), f"{path.stem}: solutions present"
         notebook = nbformat.read(tmp_path / "notebooks" / path.name, 4)
         assert all(not cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code")
+
+
+@pytest.mark.parametrize("path", chapter_notebooks(), ids=lambda p: p.stem)
+def test_nbgrader_source_marks_answers_and_checks(path):
+    from student_edition import nbgrader_source
+
+    nb = nbformat.read(path, 4)
+    graded = nbgrader_source(nb, path.stem)
+    cells = [(cell, cell.metadata["nbgrader"]) for cell in graded.cells]
+    answers = [cell for cell, meta in cells if meta["solution"]]
+    checks = [cell for cell, meta in cells if meta["grade"]]
+    assert len(answers) == len(gated_code(nb)) and len(checks) >= 1
+    assert all(cell.source.startswith("### BEGIN SOLUTION") and "### END SOLUTION" in cell.source for cell in answers)
+    assert all(meta["locked"] and meta["points"] == 1 for cell, meta in cells if meta["grade"])
+    assert all("check" in cell.source for cell in checks), "each test cell calls the exercise's check"
+    ids = [meta["grade_id"] for _, meta in cells]
+    assert len(ids) == len(set(ids)) and all(meta["schema_version"] == 3 for _, meta in cells)

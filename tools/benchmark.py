@@ -3,6 +3,7 @@
     python tools/benchmark.py              # every chapter, then the library benchmarks
     python tools/benchmark.py --chapters   # chapters only
     python tools/benchmark.py --library    # library benchmarks only
+    python tools/benchmark.py --build      # a strict HTML build from scratch, timed
     python tools/benchmark.py --json out.json
 
 Each chapter executes in a fresh process with a fresh kernel, as in the book build, so the
@@ -25,6 +26,7 @@ import json
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -83,6 +85,16 @@ def measure_chapters(widgets: bool = True) -> list[dict]:
             raise RuntimeError(f"{path.name} failed to execute:\n{child.stderr[-3000:]}")
         results.append(json.loads(child.stdout.strip().splitlines()[-1]))
     return results
+
+
+def measure_build() -> float:
+    """Seconds for a strict HTML build from scratch (empty execution cache, so every page executes)."""
+    jupyter_book = str(Path(sys.executable).parent / "jupyter-book")
+    with tempfile.TemporaryDirectory() as output:
+        start = time.perf_counter()
+        subprocess.run([jupyter_book, "build", str(ROOT), "-W", "-n", "--keep-going", "--path-output", output],
+                       check=True, capture_output=True)
+        return time.perf_counter() - start
 
 
 def best_of(function, repeats: int = 3) -> float:
@@ -185,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--chapters", action="store_true", help="only execute the chapters")
     parser.add_argument("--library", action="store_true", help="only run the library benchmarks")
+    parser.add_argument("--build", action="store_true", help="only time a from-scratch HTML build")
     parser.add_argument("--json", type=Path, help="also write the measurements to this file")
     parser.add_argument("--no-widgets", action="store_true", help="do not time the widget explorers")
     parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)  # internal: measure one chapter
@@ -192,12 +205,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.one:
         print(json.dumps(run_chapter(args.one.resolve(), widgets=not args.no_widgets)))
         return 0
-    both = not (args.chapters or args.library)
-    chapters = measure_chapters(widgets=not args.no_widgets) if (args.chapters or both) else []
-    library = measure_library() if (args.library or both) else []
+    everything = not (args.chapters or args.library or args.build)
+    chapters = measure_chapters(widgets=not args.no_widgets) if (args.chapters or everything) else []
+    library = measure_library() if (args.library or everything) else []
+    build_seconds = measure_build() if (args.build or everything) else None
     failures = report(chapters, library)
+    if build_seconds is not None:
+        print(f"\nHTML build from scratch (strict, executes every page): {build_seconds:.1f} s")
     if args.json:
-        args.json.write_text(json.dumps({"chapters": chapters, "library": library}, indent=2))
+        args.json.write_text(json.dumps({"chapters": chapters, "library": library, "build_seconds": build_seconds},
+                                        indent=2))
     if failures:
         print("\nOver budget:\n  " + "\n  ".join(failures))
         return 1

@@ -10,6 +10,8 @@ Generated from the same sources as the book, never kept as a second copy:
   their answers;
 - the outputs of the exercise section are cleared (they would show the solutions' results);
 - the downloadable notebooks have all outputs cleared, ready to run;
+- ``nbgrader/source/`` holds each chapter as an nbgrader source assignment (solutions between
+  ``### BEGIN SOLUTION`` markers, check cells as autograded tests), for courses that use nbgrader;
 - the HTML is built from the stripped notebooks with the book's configuration, without
   re-executing them (the stored outputs of the chapter body are shown as they are).
 """
@@ -86,6 +88,37 @@ def strip_solutions(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return student
 
 
+def nbgrader_source(nb: nbformat.NotebookNode, chapter: str) -> nbformat.NotebookNode:
+    """The chapter as an nbgrader *source* notebook (metadata schema 3).
+
+    Each gated solution's code becomes a solution cell with its body between
+    ``### BEGIN SOLUTION`` and ``### END SOLUTION`` (nbgrader's ``generate_assignment`` replaces
+    it by a stub for students), and the check cell that follows each code exercise becomes a
+    locked, autograded test cell worth one point. Everything else is locked read-only content.
+    """
+    source = nbformat.from_dict(nb)
+    inside_gate, awaiting_check, number = False, False, 0
+    for index, cell in enumerate(source.cells):
+        grade_id = f"{chapter}-cell-{index}"
+        metadata = {"grade": False, "solution": False, "locked": True, "grade_id": grade_id, "schema_version": 3}
+        if cell.cell_type == "markdown":
+            for marker in re.findall(r"\{solution-(start|end)\}", cell.source):
+                inside_gate = marker == "start"
+                if marker == "end":
+                    awaiting_check = True
+        elif inside_gate:
+            number += 1
+            cell.source = f"### BEGIN SOLUTION\n{cell.source.rstrip()}\n### END SOLUTION\n"
+            metadata.update(solution=True, locked=False, grade_id=f"{chapter}-answer-{number}")
+            cell.outputs, cell.execution_count = [], None
+        elif awaiting_check:
+            metadata.update(grade=True, points=1, grade_id=f"{chapter}-check-{number}")
+            awaiting_check = False
+            cell.outputs, cell.execution_count = [], None
+        cell.metadata["nbgrader"] = metadata
+    return source
+
+
 def clear_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     cleared = nbformat.from_dict(nb)
     for cell in cleared.cells:
@@ -107,6 +140,9 @@ def build(output: Path, html: bool = True) -> None:
             student = strip_solutions(nbformat.read(path, as_version=4))
             nbformat.write(student, source / "book" / path.name)
             nbformat.write(clear_outputs(student), notebooks_dir / path.name)
+            graded = output / "nbgrader" / "source" / path.stem
+            graded.mkdir(parents=True, exist_ok=True)
+            nbformat.write(nbgrader_source(nbformat.read(path, as_version=4), path.stem), graded / path.name)
         config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
         config["title"] = config["title"] + " (student edition)"
         config["execute"]["execute_notebooks"] = "off"  # show the stored outputs; the answers are the students'
