@@ -1,7 +1,8 @@
-"""Distributions the chapters start from: real word frequencies and synthetic power laws.
+"""Data the chapters start from: real word frequencies, synthetic power laws, English prose.
 
-Nothing here downloads anything: the real data come from the ``wordfreq`` package,
-whose word lists are installed with it.
+Nothing here downloads anything: word frequencies come from the ``wordfreq`` package, whose
+word lists are installed with it, and prose from the Python documentation that ships with
+Python itself (``pydoc_data``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import numpy as np
 
 from ._checks import check_int
 
-__all__ = ["zipf", "english_word_frequencies"]
+__all__ = ["zipf", "english_word_frequencies", "python_reference_paragraphs"]
 
 
 def zipf(K: int, exponent: float = 1.0) -> np.ndarray:
@@ -74,3 +75,42 @@ def english_word_frequencies(n_words: int = 5000) -> tuple[list[str], np.ndarray
     words = [word for word, _ in ranked]
     freqs = np.array([freq for _, freq in ranked])
     return words, freqs / freqs.sum()
+
+
+def python_reference_paragraphs() -> list[str]:
+    """Paragraphs of English prose from the Python Language Reference, as shipped with Python.
+
+    The text is ``pydoc_data.topics``, the part of the Python documentation that the ``help()``
+    command prints (the language reference: statements, expressions, the data model, ...),
+    installed with every CPython. It is human-written technical English, distributed under the
+    PSF License Version 2 (the licence of the Python documentation). Headings, code examples,
+    grammar rules and tables are removed: a paragraph is kept when it is prose, i.e. not indented
+    as a literal block and containing no interactive-session prompt (``>>>``), grammar rule
+    (``::=``) or table border. Lines are joined, so each paragraph is one string.
+
+    The topics are read in alphabetical order, so the list is the same on every run of the same
+    Python version (the text changes slightly between Python releases).
+
+    Returns
+    -------
+    list of str
+    """
+    import re
+
+    from pydoc_data.topics import topics
+
+    paragraphs = []
+    for key in sorted(topics):
+        for block in re.split(r"\n\s*\n", topics[key]):
+            lines = block.strip("\n").split("\n")
+            if not block.strip():
+                continue
+            if len(lines) >= 2 and re.fullmatch(r"[*=\-^]{3,}", lines[1].strip()):
+                continue  # a heading and its underline
+            first = lines[0]
+            if re.match(r" {3,}", first) and not first.lstrip().startswith(("* ", "- ")):
+                continue  # a literal block: code, grammar, a table
+            if ">>>" in block or "::=" in block or "+--" in block:
+                continue
+            paragraphs.append(" ".join(line.strip() for line in lines))
+    return paragraphs
