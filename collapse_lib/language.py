@@ -156,30 +156,20 @@ class _Order:
 
 @dataclass(frozen=True)
 class NGramModel:
-    """A trained interpolated Kneser–Ney model. Build it with :func:`train`.
-
-    Attributes
-    ----------
-    n : int
-        The order (1 = unigram, 3 = trigram).
-    vocab_size : int
-        The number of token ids, including ``<s>`` (ids run over 0..vocab_size-1).
-    discount : float
-        The absolute discount D.
-    unigram : numpy.ndarray
-        P_1, the interpolated unigram distribution over all ids (0 at ``<s>``).
-    orders : tuple
-        The count tables of orders 2..n.
-    tokens : int
-        How many tokens the model was trained on.
-    """
+    """A trained interpolated Kneser–Ney model. Build it with :func:`train`."""
 
     n: int
+    """The order (1 = unigram, 3 = trigram)."""
     vocab_size: int
+    """The number of token ids, including ``<s>`` (ids run over 0..vocab_size-1)."""
     discount: float
+    """The absolute discount D."""
     unigram: np.ndarray
+    """P_1, the interpolated unigram distribution over all ids (0 at ``<s>``), shape (vocab_size,)."""
     orders: tuple
+    """The count tables of orders 2..n."""
     tokens: int
+    """How many tokens the model was trained on."""
     _top_cache: dict = field(default_factory=dict, compare=False, repr=False)
 
 
@@ -594,21 +584,15 @@ def distinct_ngram_ratio(blocks, k: int = 3) -> float:
 
 @dataclass(frozen=True)
 class GenerationsResult:
-    """The training sets of a self-consuming run.
-
-    Attributes
-    ----------
-    data : numpy.ndarray, shape (generations + 1, blocks, length)
-        The training blocks of every generation; generation 0 is the real text.
-    kept : numpy.ndarray of bool, shape (generations + 1, blocks)
-        Which blocks of each generation are original (real) blocks.
-    models : list of NGramModel
-        The model trained on each generation's data.
-    """
+    """The training sets and models of a self-consuming run (see :func:`self_consuming_generations`)."""
 
     data: np.ndarray
+    """The training blocks of every generation, shape (generations + 1, blocks, length);
+    generation 0 is the real text."""
     kept: np.ndarray
+    """Which blocks of each generation are original (real) blocks, bool, shape (generations + 1, blocks)."""
     models: list
+    """The model trained on each generation's data (a list of :class:`NGramModel`)."""
 
 
 def self_consuming_generations(

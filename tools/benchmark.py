@@ -14,8 +14,9 @@ same kernel (``collapse_lib.widgets.time_explorers``) to time the redraws a read
 Budgets (DEVELOPERS.md): each chapter well under a minute and under 1 GB; the whole book a
 few minutes on 2 cores; widget updates fast enough to feel live (we use 0.5 s as the limit);
 the two-category simulator at most about twice the cost of numpy drawing the same binomials; the
-exact Gaussian simulator at least 20 times faster than the sample-by-sample one at M = 1000, and
-10^4 one-dimensional replicates x 1000 generations in a few seconds.
+exact Gaussian simulator at least 20 times faster than the sample-by-sample one at M = 1000,
+10^4 one-dimensional replicates x 1000 generations in a few seconds; one generation of the
+language-model loop (train, then regenerate the whole training set) in a few seconds.
 The exit status is 1 if a budget is exceeded.
 """
 
@@ -41,6 +42,7 @@ WIDGET_SECONDS = 0.5
 SIMULATOR_OVERHEAD = 2.0
 GAUSSIAN_SPEEDUP_AT_1000 = 20.0
 GAUSSIAN_1D_SECONDS = 5.0
+LM_GENERATION_SECONDS = 5.0  # one generation of the language-model loop: train + regenerate
 
 TIMING_CODE = "import json\nfrom collapse_lib.widgets import time_explorers\nprint(json.dumps(time_explorers()))"
 
@@ -149,6 +151,44 @@ def measure_library() -> list[dict]:
         "benchmark": "gaussian.simulate 1-D exact, 10,000 replicates x 1,000 generations",
         "seconds": big, "reference_seconds": None, "ratio": None, "limit": GAUSSIAN_1D_SECONDS, "note": "",
     })
+    results.extend(measure_language())
+    return results
+
+
+def measure_language() -> list[dict]:
+    """One generation of chapter 5's loop on its corpus: train, then continue every block by 64 tokens."""
+    import numpy as np
+
+    from collapse_lib import language as lm
+    from collapse_lib.data import python_reference_paragraphs
+
+    tokens = [t for i, p in enumerate(python_reference_paragraphs()) if i % 10 != 9 for t in lm.tokenize(p)]
+    vocab = lm.build_vocabulary(tokens)
+    blocks = lm.cut_blocks(vocab.encode(tokens), 64)
+    size = f"{blocks.shape[0]} blocks x 64 tokens, V = {len(vocab):,}"
+
+    def dense_sampling(model):  # the reference: full next-token rows at every step
+        rng, context, out = np.random.default_rng(0), blocks[:, -2:], []
+        for _ in range(64):
+            cdf = np.cumsum(lm.next_token_probabilities(model, context), axis=1)
+            out.append((cdf <= rng.random(len(context))[:, None]).sum(axis=1))
+            context = np.column_stack([context[:, 1], out[-1]])
+
+    results = []
+    train = best_of(lambda: lm.train(blocks, len(vocab)))
+    model = lm.train(blocks, len(vocab))
+    dense = best_of(lambda: dense_sampling(model), repeats=1)
+    for name, decode in [
+        ("beam search, b = 5", lambda: lm.beam_search(model, blocks, 64, beam_width=5)),
+        ("sampling, T = 1", lambda: lm.sample(model, blocks, 64, rng=0)),
+        ("sampling, T = 0.7", lambda: lm.sample(model, blocks, 64, temperature=0.7, rng=0)),
+    ]:
+        seconds = train + best_of(decode)
+        results.append({
+            "benchmark": f"language: one generation (train + regenerate {size}), {name}",
+            "seconds": seconds, "reference_seconds": None, "ratio": None, "limit": LM_GENERATION_SECONDS,
+            "note": f"training alone {train * 1000:.0f} ms; dense-row sampling at T = 1 would take {dense:.2f} s",
+        })
     return results
 
 
@@ -176,7 +216,8 @@ def report(chapters: list[dict], library: list[dict]) -> list[str]:
         print()
         for row in library:
             if row["ratio"] is None:  # an absolute time budget
-                print(f"{row['benchmark']}: {row['seconds']:.2f} s (limit {row['limit']} s)")
+                note = f"; {row['note']}" if row["note"] else ""
+                print(f"{row['benchmark']}: {row['seconds']:.2f} s (limit {row['limit']} s){note}")
                 if row["seconds"] > row["limit"]:
                     failures.append(f"{row['benchmark']}: {row['seconds']:.2f} s > {row['limit']} s")
             elif "speedup" in row:
