@@ -8,6 +8,7 @@ Python itself (``pydoc_data``).
 from __future__ import annotations
 
 import numbers
+import re
 
 import numpy as np
 
@@ -95,9 +96,7 @@ def python_reference_paragraphs() -> list[str]:
     -------
     list of str
     """
-    import re
-
-    from pydoc_data.topics import topics
+    from pydoc_data.topics import topics  # imported here: only chapter 5 needs it
 
     paragraphs = []
     for key in sorted(topics):
