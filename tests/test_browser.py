@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 sys.path.insert(0, str(ROOT / "tools"))
-from book_files import chapter_notebooks, toc_files  # noqa: E402
+from book_files import chapter_sources, toc_files  # noqa: E402
 
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 MATHJAX_CDN = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"
@@ -139,7 +139,7 @@ def test_page_loads_cleanly_with_typeset_math_and_alt_text(browser, site, name):
 def test_next_link_navigates(browser, site):
     from selenium.webdriver.common.by import By
 
-    first, second = chapter_notebooks()[:2]
+    first, second = chapter_sources()[:2]
     open_page(browser, f"{site}/book/{first.stem}.html")
     browser.find_element(By.CSS_SELECTOR, "a.right-next").click()
     assert browser.current_url.endswith(f"book/{second.stem}.html")

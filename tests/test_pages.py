@@ -16,7 +16,7 @@ from bs4 import BeautifulSoup
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
 sys.path.insert(0, str(ROOT / "tools"))
-from book_files import chapter_notebooks, toc_files  # noqa: E402
+from book_files import chapter_sources, toc_files  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not (HTML / "index.html").exists(), reason="book not built: run `jupyter-book build .`")
 
@@ -48,7 +48,7 @@ def test_every_image_has_alt_text(name):
         assert img.get("alt", "").strip(), f"{name}.html: image {img.get('src')} has no alt text"
 
 
-@pytest.mark.parametrize("path", chapter_notebooks(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", chapter_sources(), ids=lambda p: p.stem)
 def test_chapter_page_has_figures_math_launch_buttons_and_solutions(path):
     name = f"book/{path.stem}"
     page = soup(name)
@@ -64,3 +64,30 @@ def test_chapter_page_has_figures_math_launch_buttons_and_solutions(path):
 def test_bibliography_lists_cited_works():
     entries = soup("book/bibliography").select(".citation, dl.citation dt, div.citation")
     assert len(entries) >= 5
+
+
+@pytest.mark.parametrize("path", chapter_sources(), ids=lambda p: p.stem)
+def test_chapter_page_offers_the_executed_notebook_with_figures(path):
+    import nbformat
+
+    page = soup(f"book/{path.stem}")
+    links = [a.get("href", "") for a in page.find_all("a")]
+    notebook_link = f"../_sources/book/{path.stem}.ipynb"
+    assert notebook_link in links, f"{path.stem}: no .ipynb download"
+    notebook = nbformat.read(HTML / "_sources" / "book" / f"{path.stem}.ipynb", as_version=4)
+    nbformat.validate(notebook)
+    outputs = [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs]
+    assert sum("image/png" in output.get("data", {}) for output in outputs) >= 2, "the download has no figures"
+    assert any(output.get("output_type") == "stream" for output in outputs), "the download has no printed output"
+
+
+@pytest.mark.parametrize("path", chapter_sources(), ids=lambda p: p.stem)
+def test_binder_button_opens_the_chapter_source_in_jupyterlab(path):
+    binder = [a.get("href", "") for a in soup(f"book/{path.stem}").find_all("a") if "mybinder.org" in a.get("href", "")]
+    assert binder and all(f"urlpath=lab/tree/book/{path.stem}.md" in href for href in binder), binder
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_alt_text_has_no_unfilled_placeholder(name):
+    for img in soup(name).find_all("img"):
+        assert "{{" not in img.get("alt", ""), f"{name}.html: alt text with an unfilled glue placeholder"

@@ -12,8 +12,8 @@ from bs4 import BeautifulSoup
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
-from book_files import chapter_notebooks  # noqa: E402
-from student_edition import build, strip_solutions  # noqa: E402
+from book_files import chapter_sources, read_chapter  # noqa: E402
+from student_edition import build, executed_chapter, strip_solutions  # noqa: E402
 
 
 def gated_code(nb) -> list[str]:
@@ -55,9 +55,16 @@ def test_unclosed_gate_is_an_error():
         strip_solutions(nb)
 
 
-@pytest.mark.parametrize("path", chapter_notebooks(), ids=lambda p: p.stem)
-def test_every_chapter_loses_its_solutions_and_keeps_its_exercises(path):
-    nb = nbformat.read(path, 4)
+@pytest.fixture(scope="module")
+def executed():
+    """Every chapter executed (from the book build when current): the student edition's input."""
+    return {path.stem: executed_chapter(path) for path in chapter_sources()}
+
+
+@pytest.mark.parametrize("path", chapter_sources(), ids=lambda p: p.stem)
+def test_every_chapter_loses_its_solutions_and_keeps_its_exercises(path, executed):
+    nb = executed[path.stem]
+    assert [c.source for c in nb.cells] == [c.source for c in read_chapter(path).cells], "not the current source"
     student = strip_solutions(nb)
     text = "\n".join(cell.source for cell in student.cells)
     assert not re.search(r"\{solution", text)
@@ -73,20 +80,20 @@ def test_every_chapter_loses_its_solutions_and_keeps_its_exercises(path):
 
 def test_student_html_has_no_solutions(tmp_path):
     build(tmp_path)
-    for path in chapter_notebooks():
+    for path in chapter_sources():
         page = BeautifulSoup((tmp_path / "html" / "book" / f"{path.stem}.html").read_text(encoding="utf-8"),
                              "html.parser")
         assert page.select(".exercise"), f"{path.stem}: exercises missing"
         assert not page.select(".solution"), f"{path.stem}: solutions present"
-        notebook = nbformat.read(tmp_path / "notebooks" / path.name, 4)
+        notebook = nbformat.read(tmp_path / "notebooks" / f"{path.stem}.ipynb", 4)
         assert all(not cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code")
 
 
-@pytest.mark.parametrize("path", chapter_notebooks(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", chapter_sources(), ids=lambda p: p.stem)
 def test_nbgrader_source_marks_answers_and_checks(path):
     from student_edition import nbgrader_source
 
-    nb = nbformat.read(path, 4)
+    nb = read_chapter(path)
     graded = nbgrader_source(nb, path.stem)
     cells = [(cell, cell.metadata["nbgrader"]) for cell in graded.cells]
     answers = [cell for cell, meta in cells if meta["solution"]]

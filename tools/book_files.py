@@ -1,15 +1,25 @@
-"""Where the book's pages are: read from ``_toc.yml`` so that no list is kept twice.
+"""Where the book's pages, their golden notebooks and their executed forms are.
 
-Used by the tools in this folder and by the tests of the book.
+Read from ``_toc.yml`` so that no list is kept twice. Used by the tools in this folder and by
+the tests of the book.
+
+- A chapter's only source is ``book/NN_slug.md``, a MyST Markdown notebook (jupytext).
+- Its golden notebook, ``tests/goldens/NN_slug.ipynb``, holds its code cells with their text
+  and LaTeX outputs; ``tools/execute_notebooks.py`` writes it and nbval compares against it.
+- The book build stores every executed page, with figures, in ``_build/jupyter_execute``.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+GOLDENS = ROOT / "tests" / "goldens"
+EXECUTED = ROOT / "_build" / "jupyter_execute"
+CHAPTER_NAME = re.compile(r"\d\d_[a-z0-9_]+")
 
 
 def toc_files() -> list[str]:
@@ -30,14 +40,30 @@ def toc_files() -> list[str]:
 
 
 def page_path(name: str) -> Path:
-    """The source file of a table-of-contents entry (``.ipynb`` or ``.md``)."""
-    for suffix in (".ipynb", ".md"):
-        candidate = ROOT / f"{name}{suffix}"
-        if candidate.exists():
-            return candidate
-    raise FileNotFoundError(f"{name} is in _toc.yml but has no .ipynb or .md file")
+    """The source file of a table-of-contents entry."""
+    candidate = ROOT / f"{name}.md"
+    if not candidate.exists():
+        raise FileNotFoundError(f"{name} is in _toc.yml but {name}.md does not exist")
+    return candidate
 
 
-def chapter_notebooks() -> list[Path]:
-    """The executable chapters, in book order."""
-    return [page_path(name) for name in toc_files() if page_path(name).suffix == ".ipynb"]
+def chapter_sources() -> list[Path]:
+    """The chapters' MyST sources (``book/NN_slug.md``), in book order."""
+    return [page_path(name) for name in toc_files() if CHAPTER_NAME.fullmatch(Path(name).name)]
+
+
+def golden_path(source: Path) -> Path:
+    """The golden notebook of a chapter source."""
+    return GOLDENS / f"{Path(source).stem}.ipynb"
+
+
+def executed_path(source: Path) -> Path:
+    """Where the book build stores a page executed (with figures)."""
+    return EXECUTED / Path(source).resolve().relative_to(ROOT).with_suffix(".ipynb")
+
+
+def read_chapter(source: Path):
+    """A chapter source as an (unexecuted) notebook."""
+    import jupytext
+
+    return jupytext.read(source)

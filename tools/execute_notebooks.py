@@ -1,14 +1,15 @@
-"""Execute chapters in place, so that they are stored with their outputs.
+"""Execute chapters and store their golden notebooks, the outputs nbval compares against.
 
-The stored outputs are the golden results nbval compares against, so run this after
-editing a chapter (and commit the result):
+    python tools/execute_notebooks.py                        # every chapter in _toc.yml
+    python tools/execute_notebooks.py book/02_discrete_absorption.md
 
-    python tools/execute_notebooks.py                 # every chapter in _toc.yml
-    python tools/execute_notebooks.py book/02_discrete_absorption.ipynb
-
-Notebooks run from the ``book/`` folder, as in the book build and under nbval. Widget
-state and per-cell timing metadata are not stored: they change on every run and would
-only make diffs noisy.
+A chapter's source, ``book/NN_slug.md``, holds no outputs. This tool executes it top to bottom
+in a fresh kernel, from the ``book/`` folder as the book build does, and writes
+``tests/goldens/NN_slug.ipynb``: the chapter's code cells (with their tags) and their text and
+LaTeX outputs only. Markdown cells, images, widget state and timing metadata are left out, and
+cell ids are numbered, so a golden changes only when what the code prints changes. Run it after
+editing a chapter's code and commit the golden with the source; ``pytest`` fails with "golden
+stale" while they disagree.
 """
 
 from __future__ import annotations
@@ -23,38 +24,73 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
-from book_files import chapter_notebooks  # noqa: E402
+from book_files import chapter_sources, golden_path, read_chapter  # noqa: E402
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+# nbval does not compare images (without nbdime), so storing them would only bloat the goldens.
+DROPPED_DATA = ("image/png", "image/jpeg", "image/svg+xml", "application/pdf")
 
 
-def execute(path: Path, timeout: int = 300) -> float:
-    """Execute one notebook in place; return the wall time in seconds."""
-    nb = nbformat.read(path, as_version=4)
+def golden_of(executed: nbformat.NotebookNode, source: Path) -> nbformat.NotebookNode:
+    """The golden form of an executed chapter: code cells with their text and LaTeX outputs."""
+    golden = nbformat.v4.new_notebook()
+    golden.metadata = {
+        "kernelspec": KERNELSPEC,
+        "language_info": {"name": "python"},
+        "golden_of": Path(source).resolve().relative_to(ROOT).as_posix(),
+    }
+    for cell in executed.cells:
+        if cell.cell_type != "code":
+            continue
+        outputs = []
+        for output in cell.outputs:
+            output = nbformat.from_dict(output)
+            if "data" in output:  # display data and results; their metadata is not compared either
+                output.data = {key: value for key, value in output.data.items() if key not in DROPPED_DATA}
+                output.metadata = {}
+            outputs.append(output)
+        metadata = {key: cell.metadata[key] for key in ("tags",) if key in cell.metadata}
+        golden.cells.append(
+            nbformat.v4.new_code_cell(cell.source, metadata=metadata, outputs=outputs,
+                                      execution_count=cell.execution_count)
+        )
+    for index, cell in enumerate(golden.cells):
+        cell.id = f"code-{index:03d}"
+    return golden
+
+
+def execute(source: Path, timeout: int = 300) -> tuple[nbformat.NotebookNode, float]:
+    """Execute a chapter source in a fresh kernel from its folder; return it and the wall time."""
+    nb = read_chapter(source)
     nb.metadata["kernelspec"] = KERNELSPEC
-    nb.metadata.pop("widgets", None)
     start = time.perf_counter()
-    client = NotebookClient(
-        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}},
-        record_timing=False,
-    )
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(Path(source).parent)}}, record_timing=False)
     client.execute()
-    seconds = time.perf_counter() - start
-    for cell in nb.cells:
-        cell.metadata.pop("execution", None)
-    nb.metadata.pop("widgets", None)
-    nbformat.write(nb, path)
+    return nb, time.perf_counter() - start
+
+
+def store_golden(source: Path) -> float:
+    """Execute a chapter and write its golden notebook; return the execution time in seconds."""
+    executed, seconds = execute(source)
+    golden = golden_of(executed, source)
+    nbformat.validate(golden)
+    target = golden_path(source)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(golden, target)
     return seconds
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to execute (default: every chapter)")
+    parser.add_argument("chapters", nargs="*", type=Path, help="chapter sources (default: every chapter)")
     args = parser.parse_args(argv)
-    paths = [p.resolve() for p in args.notebooks] or chapter_notebooks()
-    for path in paths:
-        seconds = execute(path)
-        print(f"{path.relative_to(ROOT)}: executed in {seconds:.1f} s")
+    sources = [path.resolve() for path in args.chapters] or chapter_sources()
+    for source in sources:
+        if source.suffix != ".md":
+            parser.error(f"{source.name}: give a chapter's MyST source, book/NN_slug.md")
+        seconds = store_golden(source)
+        print(f"{golden_path(source).relative_to(ROOT)}: stored from {source.relative_to(ROOT)} in {seconds:.1f} s")
     return 0
 
 

@@ -2,7 +2,9 @@
 
     python tools/student_edition.py            # writes _build/student/{html,notebooks}
 
-Generated from the same sources as the book, never kept as a second copy:
+Generated from the same sources as the book (``book/NN_slug.md``), never kept as a second copy.
+Each chapter is taken executed, with its figures: from the book build (``_build/jupyter_execute``)
+when that holds the chapter's current code, otherwise by executing the source here. Then:
 
 - every ``{solution}`` directive is removed from the Markdown, and every gated solution
   (``{solution-start}`` ... ``{solution-end}``, Markdown and code cells) is replaced by an empty
@@ -31,7 +33,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
-from book_files import chapter_notebooks  # noqa: E402
+from book_files import chapter_sources, executed_path, read_chapter  # noqa: E402
+from execute_notebooks import execute  # noqa: E402
 
 SOLUTION_BLOCK = re.compile(r"```\{solution\}[^\n]*\n.*?\n```[ \t]*\n?", re.DOTALL)
 GATE_START = re.compile(r"```\{solution-start\}[^\n]*\n(?:[^\n]*\n)*?```[ \t]*\n?")
@@ -128,6 +131,18 @@ def clear_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return cleared
 
 
+def executed_chapter(source: Path) -> nbformat.NotebookNode:
+    """The chapter executed with its outputs: the book build's copy if current, else a fresh run."""
+    built = executed_path(source)
+    if built.exists():
+        nb = nbformat.read(built, as_version=4)
+        current = read_chapter(source)
+        if [(c.cell_type, c.source) for c in nb.cells] == [(c.cell_type, c.source) for c in current.cells]:
+            return nb
+    nb, _ = execute(source)
+    return nb
+
+
 def build(output: Path, html: bool = True) -> None:
     output.mkdir(parents=True, exist_ok=True)
     notebooks_dir = output / "notebooks"
@@ -136,13 +151,16 @@ def build(output: Path, html: bool = True) -> None:
         source = Path(tmp) / "book-src"
         shutil.copytree(ROOT / "book", source / "book", ignore=shutil.ignore_patterns("_build", ".ipynb_checkpoints"))
         shutil.copy(ROOT / "_toc.yml", source / "_toc.yml")
-        for path in chapter_notebooks():
-            student = strip_solutions(nbformat.read(path, as_version=4))
-            nbformat.write(student, source / "book" / path.name)
-            nbformat.write(clear_outputs(student), notebooks_dir / path.name)
+        for path in chapter_sources():
+            executed = executed_chapter(path)
+            notebook_name = f"{path.stem}.ipynb"
+            student = strip_solutions(executed)
+            (source / "book" / path.name).unlink()  # the student page is the stripped notebook
+            nbformat.write(student, source / "book" / notebook_name)
+            nbformat.write(clear_outputs(student), notebooks_dir / notebook_name)
             graded = output / "nbgrader" / "source" / path.stem
             graded.mkdir(parents=True, exist_ok=True)
-            nbformat.write(nbgrader_source(nbformat.read(path, as_version=4), path.stem), graded / path.name)
+            nbformat.write(nbgrader_source(executed, path.stem), graded / notebook_name)
         config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
         config["title"] = config["title"] + " (student edition)"
         config["execute"]["execute_notebooks"] = "off"  # show the stored outputs; the answers are the students'
