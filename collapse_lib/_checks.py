@@ -8,11 +8,10 @@ of a NaN or a traceback from deep inside numpy.
 from __future__ import annotations
 
 import numbers
-from typing import Union
 
 import numpy as np
 
-RNGLike = Union[np.random.Generator, np.random.SeedSequence, int, None]
+RNGLike = np.random.Generator | np.random.SeedSequence | int | None
 
 #: Tolerance for "sums to one" checks on float probability vectors and matrices.
 PROBABILITY_ATOL = 1e-9

@@ -11,8 +11,9 @@ Chapter: ``book/02_discrete_absorption.ipynb``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.linalg

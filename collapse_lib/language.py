@@ -33,8 +33,8 @@ from __future__ import annotations
 
 import numbers
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Optional, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -432,7 +432,7 @@ def _draw_exact(model: NGramModel, ctx: np.ndarray, rng: np.random.Generator) ->
     return token
 
 
-def _draw(model, ctx, rng, temperature: float, top_k: Optional[int]) -> np.ndarray:
+def _draw(model, ctx, rng, temperature: float, top_k: int | None) -> np.ndarray:
     """One draw per context from P(. | context)**(1/temperature), restricted to the top k if given."""
     if top_k is not None:
         tok, prob = _top_tokens(model, ctx, min(top_k, model.vocab_size - 1))
@@ -483,7 +483,7 @@ def sample(
     length: int,
     *,
     temperature: float = 1.0,
-    top_k: Optional[int] = None,
+    top_k: int | None = None,
     rng: RNGLike = None,
 ) -> np.ndarray:
     """Continue each prompt by ``length`` tokens drawn from the model, all prompts at once.
@@ -605,7 +605,7 @@ def self_consuming_generations(
     decoding: str = "beam",
     beam_width: int = 5,
     temperature: float = 1.0,
-    top_k: Optional[int] = None,
+    top_k: int | None = None,
     real_fraction: float = 0.0,
     rng: RNGLike = None,
 ) -> GenerationsResult:

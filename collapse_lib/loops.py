@@ -23,8 +23,8 @@ Chapter: ``book/04_breaking_the_loop.ipynb``.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Optional
 
 import numpy as np
 
@@ -68,7 +68,7 @@ class ModelFamily:
     stats: Callable
     fit: Callable
     sample: Callable
-    sample_stats: Optional[Callable] = None
+    sample_stats: Callable | None = None
     min_size: int = 1
     data_ndim: int = 2
 
@@ -117,9 +117,9 @@ def run_loop(
     generations: int,
     synthetic_size: int,
     real_fraction: float = 0.1,
-    real_size: Optional[int] = None,
-    fresh_sampler: Optional[Callable] = None,
-    budget: Optional[int] = None,
+    real_size: int | None = None,
+    fresh_sampler: Callable | None = None,
+    budget: int | None = None,
     replicates: int = 1,
     exact: bool = True,
     rng: RNGLike = None,

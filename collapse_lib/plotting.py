@@ -8,7 +8,6 @@ forms of colour blindness. Monte Carlo error is always drawn, as a 95% interval
 from __future__ import annotations
 
 import matplotlib as mpl
-import matplotlib.pyplot as plt
 import numpy as np
 
 __all__ = ["PALETTE", "use_house_style", "plot_theory", "plot_simulation", "band"]

@@ -9,7 +9,7 @@ updates are fast enough to feel live without anyone dragging a slider.
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import ipywidgets
 import matplotlib.pyplot as plt
@@ -18,7 +18,7 @@ import numpy as np
 __all__ = ["Explorer", "explorer", "time_explorers"]
 
 #: Explorers created in this kernel, in creation order (read by :func:`time_explorers`).
-_REGISTRY: list["Explorer"] = []
+_REGISTRY: list[Explorer] = []
 
 
 class Explorer(ipywidgets.VBox):

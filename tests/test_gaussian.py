@@ -30,7 +30,7 @@ def test_shapes_1d_and_nd():
     assert chain.means.shape == (2, 5, 3) and chain.covs.shape == (2, 5, 3, 3)
     np.testing.assert_array_equal(chain.means[:, 0], [[1, 2, 3]] * 2)
     with pytest.raises(ValueError, match="1-D chains"):
-        chain.variances
+        _ = chain.variances
 
 
 @settings(max_examples=25, deadline=None)
