@@ -6,7 +6,7 @@ the tests of the book.
 - A chapter's only source is ``book/NN_slug.md``, a MyST Markdown notebook (jupytext).
 - Its golden notebook, ``tests/goldens/NN_slug.ipynb``, holds its code cells with their text
   and LaTeX outputs; ``tools/execute_notebooks.py`` writes it and nbval compares against it.
-- The book build stores every executed page, with figures, in ``_build/jupyter_execute``.
+- The book build records every executed page, with all its outputs, in ``_build/.jupyter_cache``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDENS = ROOT / "tests" / "goldens"
-EXECUTED = ROOT / "_build" / "jupyter_execute"
 CHAPTER_NAME = re.compile(r"\d\d_[a-z0-9_]+")
 
 
@@ -55,11 +54,6 @@ def chapter_sources() -> list[Path]:
 def golden_path(source: Path) -> Path:
     """The golden notebook of a chapter source."""
     return GOLDENS / f"{Path(source).stem}.ipynb"
-
-
-def executed_path(source: Path) -> Path:
-    """Where the book build stores a page executed (with figures)."""
-    return EXECUTED / Path(source).resolve().relative_to(ROOT).with_suffix(".ipynb")
 
 
 def read_chapter(source: Path):

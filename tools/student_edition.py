@@ -3,7 +3,8 @@
     python tools/student_edition.py            # writes _build/student/{html,notebooks}
 
 Generated from the same sources as the book (``book/NN_slug.md``), never kept as a second copy.
-Each chapter is taken executed, with its figures: from the book build (``_build/jupyter_execute``)
+Each chapter is taken executed, with its figures: from the book build
+(its execution cache)
 when that holds the chapter's current code, otherwise by executing the source here. Then:
 
 - every ``{solution}`` directive is removed from the Markdown, and every gated solution
@@ -33,9 +34,10 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
-from book_files import chapter_sources, executed_path, read_chapter  # noqa: E402
+from book_files import chapter_sources, read_chapter  # noqa: E402
 from execute_notebooks import execute  # noqa: E402
 
+EXECUTION_CACHE = ROOT / "_build" / ".jupyter_cache"
 SOLUTION_BLOCK = re.compile(r"```\{solution\}[^\n]*\n.*?\n```[ \t]*\n?", re.DOTALL)
 GATE_START = re.compile(r"```\{solution-start\}[^\n]*\n(?:[^\n]*\n)*?```[ \t]*\n?")
 GATE_END = re.compile(r"```\{solution-end\}[^\n]*\n```[ \t]*\n?")
@@ -132,13 +134,16 @@ def clear_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 def executed_chapter(source: Path) -> nbformat.NotebookNode:
-    """The chapter executed with its outputs: the book build's copy if current, else a fresh run."""
-    built = executed_path(source)
-    if built.exists():
-        nb = nbformat.read(built, as_version=4)
-        current = read_chapter(source)
-        if [(c.cell_type, c.source) for c in nb.cells] == [(c.cell_type, c.source) for c in current.cells]:
+    """The chapter executed with all its outputs (glued values too): from the book build's execution
+    cache when it holds the current source, else from a fresh run."""
+    if EXECUTION_CACHE.exists():
+        from jupyter_cache import get_cache
+
+        try:
+            _, nb = get_cache(EXECUTION_CACHE).merge_match_into_notebook(read_chapter(source))
             return nb
+        except KeyError:
+            pass  # the build has not executed this version of the chapter
     nb, _ = execute(source)
     return nb
 

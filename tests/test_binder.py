@@ -1,0 +1,93 @@
+"""Binder (repo2docker) opens the chapters, MyST Markdown files, as notebooks.
+
+repo2docker copies the repository into the user's home folder, so ``.jupyter/labconfig/
+default_setting_overrides.json`` becomes the user's JupyterLab configuration: it makes
+"Jupytext Notebook" (from the pinned jupytext) the default viewer of Markdown files, and the
+launch buttons open ``lab/tree/book/NN_slug.md``. This test starts JupyterLab on the loopback
+interface the way Binder lays the files out, and asks it what a reader's browser would ask.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+from book_files import chapter_sources  # noqa: E402
+
+OVERRIDES = ROOT / ".jupyter" / "labconfig" / "default_setting_overrides.json"
+VIEWER = "Jupytext Notebook"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    home = tmp_path_factory.mktemp("binder-home")  # as repo2docker: the repository is the home folder
+    shutil.copytree(ROOT / ".jupyter", home / ".jupyter")
+    shutil.copytree(ROOT / "book", home / "book", ignore=shutil.ignore_patterns("_build"))
+    port = free_port()
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("JUPYTER")}
+    environment["HOME"] = str(home)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+         "--IdentityProvider.token=", "--allow-root", f"--ServerApp.root_dir={home}"],
+        cwd=home, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/api/status", timeout=2)
+            break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                pytest.fail(f"JupyterLab did not start: {server.stderr.read().decode()[-2000:]}")
+            time.sleep(0.5)
+    yield url
+    server.terminate()
+    server.wait(timeout=30)
+
+
+def get_json(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return json.load(response)
+
+
+def test_overrides_name_the_installed_jupytext_viewer():
+    overrides = json.loads(OVERRIDES.read_text(encoding="utf-8"))
+    viewers = overrides["@jupyterlab/docmanager-extension:plugin"]["defaultViewers"]
+    assert viewers["markdown"] == VIEWER and viewers["myst"] == VIEWER
+    extension = Path(sys.prefix) / "share" / "jupyter" / "labextensions" / "jupyterlab-jupytext"
+    assert any(f'"{VIEWER}"' in path.read_text(encoding="utf-8", errors="ignore")
+               for path in (extension / "static").glob("*.js")), f"jupytext's lab extension registers no {VIEWER!r}"
+
+
+def test_lab_makes_jupytext_the_default_viewer_of_markdown(lab):
+    plugin = get_json(f"{lab}/lab/api/settings/@jupyterlab/docmanager-extension:plugin")
+    defaults = plugin["schema"]["properties"]["defaultViewers"]["default"]
+    assert defaults.get("markdown") == VIEWER, defaults
+
+
+@pytest.mark.parametrize("source", chapter_sources(), ids=lambda p: p.stem)
+def test_lab_serves_each_chapter_as_a_notebook(lab, source):
+    model = get_json(f"{lab}/api/contents/book/{source.name}?type=notebook&content=1")
+    assert model["type"] == "notebook"
+    cells = model["content"]["cells"]
+    assert any(cell["cell_type"] == "code" for cell in cells) and cells[0]["cell_type"] == "markdown"
+    assert model["content"]["metadata"]["kernelspec"]["name"] == "python3"
