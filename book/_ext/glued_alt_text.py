@@ -24,24 +24,12 @@ logger = logging.getLogger(__name__)
 
 def glued_values(app, docname: str) -> dict[str, str]:
     """The text/plain representation of every value the page glued (myst-nb writes them as JSON)."""
-    folder = Path(app.outdir).parent / "jupyter_execute"
-    path = folder / f"{docname}.glue.json"
-    if path.exists():
-        bundles = [bundle.get("data", {}) for bundle in json.loads(path.read_text(encoding="utf-8")).values()]
-        names = list(json.loads(path.read_text(encoding="utf-8")))
-    else:
-        # Without execution (as in the student edition) myst-nb writes no glue file, but the
-        # notebook it renders, with its stored outputs, is next to where the file would be.
-        notebook = folder / f"{docname}.ipynb"
-        if not notebook.exists():
-            return {}
-        outputs = [output for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]
-                   for output in cell.get("outputs", []) if "scrapbook" in output.get("metadata", {})]
-        names = [output["metadata"]["scrapbook"]["name"] for output in outputs]
-        bundles = [output.get("data", {}) for output in outputs]
+    path = Path(app.outdir).parent / "jupyter_execute" / f"{docname}.glue.json"
+    if not path.exists():
+        return {}
     values = {}
-    for name, data in zip(names, bundles):
-        text = next((value for key, value in data.items() if key.endswith("text/plain")), None)
+    for name, bundle in json.loads(path.read_text(encoding="utf-8")).items():
+        text = next((value for key, value in bundle.get("data", {}).items() if key.endswith("text/plain")), None)
         if text is not None:
             values[name] = text
     return values
