@@ -4,18 +4,16 @@ nbval executes each chapter's code once per test run (``tests/goldens/*.ipynb``)
 the kernel of a golden is shut down, its peak resident memory (``VmHWM`` in
 ``/proc/PID/status``) is read; a chapter above the budget fails its last cell, and the peak is
 printed in the test summary. The time budgets are read from the book build's execution record
-(``tests/test_budgets.py``), so no chapter is executed again just to be measured.
+(``tests/book/test_budgets.py``), so no chapter is executed again just to be measured.
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-from benchmark import CHAPTER_MEGABYTES
+from tools.benchmark import CHAPTER_MEGABYTES
 
 PEAKS: dict[str, float] = {}
 
@@ -56,17 +54,18 @@ def pytest_terminal_summary(terminalreporter):
             terminalreporter.write_line(f"{chapter}: {peak:.0f} MB")
 
 
-# `pytest -m library` runs only the library's tests (unit tests and docstring examples): the fast loop.
-LIBRARY_TESTS = {"test_discrete.py", "test_gaussian.py", "test_loops.py", "test_language.py",
-                 "test_metrics_and_data.py"}
+# Two kinds of test, marked by where they live:
+# - library: tests/library and the docstring examples in collapse_lib (seconds; `pytest -m library`);
+# - book: tests/book and the golden notebooks (structure, build, pages, every chapter under nbval).
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "library: a test of collapse_lib alone (fast; `pytest -m library`)")
+    config.addinivalue_line("markers", "book: a test of the book: chapters, build, pages (`pytest -m book`)")
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        path = Path(str(item.fspath))
-        if path.name in LIBRARY_TESTS or "collapse_lib" in path.parts:
-            item.add_marker(pytest.mark.library)
+        parts = Path(str(item.fspath)).relative_to(config.rootpath).parts
+        library = parts[0] == "collapse_lib" or parts[:2] == ("tests", "library")
+        item.add_marker(pytest.mark.library if library else pytest.mark.book)

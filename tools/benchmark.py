@@ -1,10 +1,10 @@
 """Measure the book against its budgets: time and memory per chapter, widget updates, simulators.
 
-    python tools/benchmark.py              # every chapter, then the library benchmarks
-    python tools/benchmark.py --chapters   # chapters only
-    python tools/benchmark.py --library    # library benchmarks only
-    python tools/benchmark.py --build      # a strict HTML build from scratch, timed
-    python tools/benchmark.py --json out.json
+    python -m tools.benchmark              # every chapter, then the library benchmarks
+    python -m tools.benchmark --chapters   # chapters only
+    python -m tools.benchmark --library    # library benchmarks only
+    python -m tools.benchmark --build      # a strict HTML build from scratch, timed
+    python -m tools.benchmark --json out.json
 
 Each chapter executes in a fresh process with a fresh kernel, as in the book build, so the
 peak memory reported is that chapter's kernel alone (its maximum resident set size). After
@@ -31,9 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-from book_files import chapter_sources, read_chapter  # noqa: E402
+from tools.book_files import ROOT, chapter_sources, read_chapter
 
 CHAPTER_SECONDS = 45.0
 NEW_CHAPTER_SECONDS = 40.0  # chapters after the first edition's five
@@ -89,7 +87,7 @@ def measure_chapters(widgets: bool = True) -> list[dict]:
     """Execute every chapter in a fresh process (so peak memory is per chapter) and measure it."""
     results = []
     for path in chapter_sources():
-        command = [sys.executable, __file__, "--one", str(path)] + ([] if widgets else ["--no-widgets"])
+        command = [sys.executable, "-m", "tools.benchmark", "--one", str(path)] + ([] if widgets else ["--no-widgets"])
         child = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
         if child.returncode != 0:
             raise RuntimeError(f"{path.name} failed to execute:\n{child.stderr[-3000:]}")

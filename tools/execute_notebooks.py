@@ -1,7 +1,7 @@
 """Execute chapters and store their golden notebooks, the outputs nbval compares against.
 
-    python tools/execute_notebooks.py                        # every chapter in _toc.yml
-    python tools/execute_notebooks.py book/02_discrete_absorption.md
+    python -m tools.execute_notebooks                        # every chapter in _toc.yml
+    python -m tools.execute_notebooks book/02_discrete_absorption.md
 
 A chapter's source, ``book/NN_slug.md``, holds no outputs. This tool executes it top to bottom
 in a fresh kernel, from the ``book/`` folder as the book build does, and writes
@@ -15,16 +15,13 @@ stale" while they disagree.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-from book_files import chapter_sources, golden_path, read_chapter  # noqa: E402
+from tools.book_files import ROOT, chapter_sources, golden_path, read_chapter
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 # nbval does not compare images (without nbdime), so storing them would only bloat the goldens.

@@ -6,21 +6,18 @@ in the Markdown (text, math, alt text and captions) that match a number printed 
 golden outputs, and that are not literals in its code (a parameter chosen by the author, such as
 M = 1000, is typed on purpose in both places).
 
-    python tools/prose_numbers.py            # every chapter: the suspects, with their context
+    python -m tools.prose_numbers            # every chapter: the suspects, with their context
 """
 
 from __future__ import annotations
 
 import json
 import re
-import sys
 from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-from book_files import chapter_sources, golden_path, read_chapter  # noqa: E402
+from tools.book_files import chapter_sources, golden_path, read_chapter
 
 NUMBER = re.compile(r"(?<![\w.\\{-])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?![\w}])")
 GLUE = re.compile(r"\{glue(?::\w+)?\}`[^`]*`")

@@ -1,6 +1,6 @@
 """Build the student edition: the book's HTML and notebooks with every solution removed.
 
-    python tools/student_edition.py            # writes _build/student/{html,notebooks}
+    python -m tools.student_edition            # writes _build/student/{html,notebooks}
 
 Generated from the same sources as the book (``book/NN_slug.md``), never kept as a second copy.
 Each chapter is taken executed, with its figures: from the book build
@@ -32,10 +32,8 @@ from pathlib import Path
 import nbformat
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-from book_files import chapter_sources, read_chapter  # noqa: E402
-from execute_notebooks import execute  # noqa: E402
+from tools.book_files import ROOT, chapter_sources, read_chapter
+from tools.execute_notebooks import execute
 
 EXECUTION_CACHE = ROOT / "_build" / ".jupyter_cache"
 SOLUTION_BLOCK = re.compile(r"```\{solution\}[^\n]*\n.*?\n```[ \t]*\n?", re.DOTALL)

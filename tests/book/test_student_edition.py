@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import re
-import sys
-from pathlib import Path
 
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-from book_files import chapter_sources, read_chapter  # noqa: E402
-from student_edition import build, executed_chapter, strip_solutions  # noqa: E402
+from tools.book_files import chapter_sources, read_chapter
+from tools.student_edition import build, executed_chapter, nbgrader_source, strip_solutions
 
 
 def gated_code(nb) -> list[str]:
@@ -91,7 +87,6 @@ def test_student_html_has_no_solutions(tmp_path):
 
 @pytest.mark.parametrize("path", chapter_sources(), ids=lambda p: p.stem)
 def test_nbgrader_source_marks_answers_and_checks(path):
-    from student_edition import nbgrader_source
 
     nb = read_chapter(path)
     graded = nbgrader_source(nb, path.stem)

@@ -16,17 +16,15 @@ from __future__ import annotations
 import functools
 import http.server
 import shutil
-import sys
 import threading
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tools.book_files import ROOT, chapter_sources, toc_files
+
 HTML = ROOT / "_build" / "html"
 ARTIFACTS = ROOT / "tests" / "artifacts"
-sys.path.insert(0, str(ROOT / "tools"))
-from book_files import chapter_sources, toc_files  # noqa: E402
 
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 MATHJAX_CDN = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"

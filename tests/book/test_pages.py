@@ -7,16 +7,13 @@ before it tests). Without a build they are skipped with a message saying so.
 from __future__ import annotations
 
 import re
-import sys
-from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 
-ROOT = Path(__file__).resolve().parents[1]
+from tools.book_files import ROOT, chapter_sources, toc_files
+
 HTML = ROOT / "_build" / "html"
-sys.path.insert(0, str(ROOT / "tools"))
-from book_files import chapter_sources, toc_files  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not (HTML / "index.html").exists(), reason="book not built: run `jupyter-book build .`")
 

@@ -8,15 +8,11 @@ text). The few typed numbers below are not copies of outputs, or are known and l
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
+import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-from book_files import chapter_sources  # noqa: E402
-from prose_numbers import matches, numbers_in, suspects  # noqa: E402
+from tools.book_files import chapter_sources
+from tools.prose_numbers import matches, numbers_in, prose_of, suspects
 
 NOT_COPIES = {
     ("02_discrete_absorption", "0.99"): "1 - q for the worked example q = 0.01, in math",
@@ -43,9 +39,6 @@ def test_no_typed_copies_of_computed_numbers(source):
 
 def test_the_detector_finds_typed_copies_and_ignores_glue_and_labels():
     assert [n for n, _ in numbers_in("perplexity 42.7 over 1,534 paragraphs in 2024, M = 20")] == ["42.7", "1,534"]
-    import nbformat
-    from prose_numbers import prose_of
-
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
         "(sec-3)=\nSee {numref}`fig-101`, Theorem 3.1 and {glue:text}`ppl:.1f`; alt {{ppl:.1f}}; typed 42.7.")])
     assert [n for n, _ in numbers_in(prose_of(nb))] == ["42.7"]

@@ -10,15 +10,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import venv
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-from book_files import chapter_sources  # noqa: E402
+from tools.book_files import ROOT, chapter_sources
 
 SLOW = os.environ.get("CI", "").lower() == "true" or os.environ.get("BOOK_SLOW_TESTS") == "1"
 slow = pytest.mark.skipif(not SLOW, reason="slow: runs in CI, or set BOOK_SLOW_TESTS=1")

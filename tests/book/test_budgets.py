@@ -10,16 +10,14 @@ Skipped, with a message, where the book has not been built.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tools.benchmark import BOOK_SECONDS, chapter_seconds_budget
+from tools.book_files import ROOT, chapter_sources, read_chapter
+
 CACHE = ROOT / "_build" / ".jupyter_cache"
-sys.path.insert(0, str(ROOT / "tools"))
-from benchmark import BOOK_SECONDS, chapter_seconds_budget  # noqa: E402
-from book_files import chapter_sources, read_chapter  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not CACHE.exists(), reason="book not built: run `jupyter-book build .`")
 

@@ -8,15 +8,11 @@ tested in ``test_pages.py``.
 from __future__ import annotations
 
 import re
-import sys
-from pathlib import Path
 
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-from book_files import chapter_sources, golden_path, page_path, read_chapter, toc_files  # noqa: E402
+from tools.book_files import ROOT, chapter_sources, golden_path, page_path, read_chapter, toc_files
 
 CHAPTERS = chapter_sources()
 # The sections every chapter has, in this order (DEVELOPERS.md, "Every chapter has the same anatomy").

@@ -21,9 +21,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-from book_files import chapter_sources  # noqa: E402
+from tools.book_files import ROOT, chapter_sources
 
 OVERRIDES = ROOT / ".jupyter" / "labconfig" / "default_setting_overrides.json"
 VIEWER = "Jupytext Notebook"

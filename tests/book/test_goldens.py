@@ -15,16 +15,14 @@ from pathlib import Path
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-from book_files import GOLDENS, chapter_sources, golden_path, read_chapter  # noqa: E402
-from execute_notebooks import DROPPED_DATA, golden_of  # noqa: E402
+from tools.book_files import GOLDENS, ROOT, chapter_sources, golden_path, read_chapter
+from tools.execute_notebooks import DROPPED_DATA, golden_of
 
 CHAPTERS = chapter_sources()
 
 
 def stale_message(source: Path) -> str:
-    return f"golden stale: run python tools/execute_notebooks.py {source.relative_to(ROOT).as_posix()}"
+    return f"golden stale: run python -m tools.execute_notebooks {source.relative_to(ROOT).as_posix()}"
 
 
 def golden_problems(source: Path, golden: nbformat.NotebookNode) -> list[str]:
@@ -79,7 +77,7 @@ def test_a_changed_source_makes_its_golden_stale():
     golden.cells[1].source += "\nprint('edited')"
     problems = golden_problems(source, golden)
     assert problems == ["code cell 1 differs from the source"]
-    assert re.fullmatch(r"golden stale: run python tools/execute_notebooks\.py book/\d\d_\w+\.md", stale_message(source))
+    assert re.fullmatch(r"golden stale: run python -m tools\.execute_notebooks book/\d\d_\w+\.md", stale_message(source))
 
 
 def test_golden_of_keeps_text_and_latex_and_drops_images():
