@@ -7,12 +7,11 @@ Python itself (``pydoc_data``).
 
 from __future__ import annotations
 
-import numbers
 import re
 
 import numpy as np
 
-from ._checks import check_int
+from .validation import check_int, check_real
 
 __all__ = ["zipf", "english_word_frequencies", "python_reference_paragraphs"]
 
@@ -34,11 +33,8 @@ def zipf(K: int, exponent: float = 1.0) -> np.ndarray:
         Probabilities in decreasing order.
     """
     K = check_int(K, "K", minimum=1)
-    if isinstance(exponent, bool) or not isinstance(exponent, numbers.Real) or not np.isfinite(exponent):
-        raise TypeError(f"exponent must be a finite real number >= 0, got {exponent!r}")
-    if exponent < 0:
-        raise ValueError(f"exponent must be >= 0, got {exponent}")
-    weights = np.arange(1, K + 1, dtype=float) ** (-float(exponent))
+    exponent = check_real(exponent, "exponent", low=0)
+    weights = np.arange(1, K + 1, dtype=float) ** (-exponent)
     return weights / weights.sum()
 
 

@@ -19,7 +19,7 @@ import numpy as np
 import scipy.linalg
 import scipy.stats
 
-from ._checks import PROBABILITY_ATOL, RNGLike, as_generator, check_int, check_probability_vector
+from .validation import PROBABILITY_ATOL, RNGLike, as_generator, check_int, check_probability_vector
 
 __all__ = [
     "resample",

@@ -15,12 +15,11 @@ Chapter: ``book/03_gaussian_collapse.ipynb``.
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import RNGLike, as_generator, check_int
+from .validation import RNGLike, as_generator, check_choice, check_int, check_real
 
 __all__ = ["simulate", "GaussianChain", "wasserstein2", "psd_sqrt"]
 
@@ -183,19 +182,15 @@ def simulate(
         raise ValueError(f"M must be at least d + 1 = {d + 1} so that the sample covariance is non-singular, got {M}")
     generations = check_int(generations, "generations", minimum=0)
     R = check_int(replicates, "replicates", minimum=1)
-    if isinstance(sampling_bias, bool) or not isinstance(sampling_bias, numbers.Real):
-        raise TypeError(f"sampling_bias must be a number in (0, 1], got {sampling_bias!r}")
-    if not 0 < sampling_bias <= 1:
-        raise ValueError(f"sampling_bias must be in (0, 1], got {sampling_bias}")
-    if method not in _METHODS:
-        raise ValueError(f"method must be one of {sorted(_METHODS)}, got {method!r}")
+    sampling_bias = check_real(sampling_bias, "sampling_bias", low=0, high=1, low_open=True)
+    method = check_choice(method, "method", sorted(_METHODS))
     rng = as_generator(rng)
 
     # Generation-major storage so that each generation's write is contiguous.
     means = np.empty((generations + 1, R, d))
     covs = np.empty((generations + 1, R, d, d))
     means[0], covs[0] = mean, cov
-    _METHODS[method](rng, mean, cov, M, generations, R, float(sampling_bias), means, covs)
+    _METHODS[method](rng, mean, cov, M, generations, R, sampling_bias, means, covs)
     return GaussianChain(means=np.moveaxis(means, 0, 1), covs=np.moveaxis(covs, 0, 1))
 
 

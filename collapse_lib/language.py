@@ -31,7 +31,6 @@ Chapter: ``book/05_language_models.ipynb``.
 
 from __future__ import annotations
 
-import numbers
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -39,7 +38,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from ._checks import RNGLike, as_generator, check_fraction, check_int
+from .validation import RNGLike, as_generator, check_choice, check_fraction, check_int, check_real
 
 __all__ = [
     "UNK",
@@ -224,8 +223,7 @@ def train(blocks, vocab_size: int, *, n: int = 3, discount: float = 0.75) -> NGr
     """
     n = check_int(n, "n", minimum=1)
     vocab_size = check_int(vocab_size, "vocab_size", minimum=3)
-    if isinstance(discount, bool) or not isinstance(discount, numbers.Real) or not 0 < discount <= 1:
-        raise ValueError(f"discount must be a number in (0, 1], got {discount!r}")
+    discount = check_real(discount, "discount", low=0, high=1, low_open=True)
     if float(vocab_size) ** n >= 2.0**62:
         raise ValueError(f"vocab_size**n must be below 2**62 for integer n-gram keys; got {vocab_size}**{n}")
     blocks = _check_blocks(blocks, "blocks", vocab_size)
@@ -513,8 +511,7 @@ def sample(
     top-k uses the exact top-k tokens; temperature above 1 falls back to dense rows.
     """
     prompts, length = _check_decoding(model, prompts, length)
-    if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real) or not temperature > 0:
-        raise ValueError(f"temperature must be a number > 0, got {temperature!r}")
+    temperature = check_real(temperature, "temperature", low=0, low_open=True)
     if top_k is not None:
         top_k = check_int(top_k, "top_k", minimum=1)
     rng = as_generator(rng)
@@ -638,8 +635,7 @@ def self_consuming_generations(
     """
     real = _check_blocks(real_blocks, "real_blocks", check_int(vocab_size, "vocab_size", minimum=3))
     generations = check_int(generations, "generations", minimum=0)
-    if decoding not in ("beam", "sample"):
-        raise ValueError(f"decoding must be 'beam' or 'sample', got {decoding!r}")
+    decoding = check_choice(decoding, "decoding", ("beam", "sample"))
     real_fraction = check_fraction(real_fraction, "real_fraction")
     rng = as_generator(rng)
     count, length = real.shape

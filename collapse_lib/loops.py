@@ -22,14 +22,13 @@ Chapter: ``book/04_breaking_the_loop.ipynb``.
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import RNGLike, as_generator, check_fraction, check_int
 from .gaussian import _bartlett_factor, psd_sqrt
+from .validation import RNGLike, as_generator, check_fraction, check_int, check_real
 
 __all__ = [
     "SCHEMES",
@@ -257,9 +256,7 @@ def gaussian_family(sampling_bias: float = 1.0) -> ModelFamily:
     are drawn from N(mean, sampling_bias * cov). Exact path: the block mean is normal and the
     block scatter matrix Wishart, as in :func:`collapse_lib.gaussian.simulate`.
     """
-    if isinstance(sampling_bias, bool) or not isinstance(sampling_bias, numbers.Real) or not 0 < sampling_bias <= 1:
-        raise ValueError(f"sampling_bias must be in (0, 1], got {sampling_bias!r}")
-    bias = float(sampling_bias)
+    bias = check_real(sampling_bias, "sampling_bias", low=0, high=1, low_open=True)
 
     def stats(data):
         n = np.full(data.shape[0], float(data.shape[1]))
@@ -336,8 +333,7 @@ def linear_regression_family(design, noise_sd: float) -> ModelFamily:
     X = np.asarray(design, dtype=float)
     if X.ndim != 2 or X.shape[0] <= X.shape[1]:
         raise ValueError(f"design must be an (N, p) matrix with N > p, got shape {X.shape}")
-    if isinstance(noise_sd, bool) or not isinstance(noise_sd, numbers.Real) or not noise_sd >= 0:
-        raise ValueError(f"noise_sd must be a non-negative number, got {noise_sd!r}")
+    noise_sd = check_real(noise_sd, "noise_sd", low=0)
     N, p = X.shape
     gram = X.T @ X
     gram_root = np.linalg.cholesky(gram)

@@ -118,7 +118,7 @@ def test_regression_exact_path_matches_sampling():
     "kwargs, error, message",
     [
         (dict(scheme="recycle"), ValueError, "scheme must be one of"),
-        (dict(scheme="keep-real", real_fraction=1.5), ValueError, r"real_fraction must be in \[0, 1\]"),
+        (dict(scheme="keep-real", real_fraction=1.5), ValueError, r"real_fraction must be a number in \[0, 1\]"),
         (dict(scheme="keep-real", real_fraction=1.0, synthetic_size=500), ValueError, "exceeds the"),
         (dict(scheme="fresh"), ValueError, "needs fresh_sampler"),
         (dict(scheme="fresh", fresh_sampler=lambda n, rng: np.zeros((2, n, 1)), real_size=0), ValueError, "real_size"),

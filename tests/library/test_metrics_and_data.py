@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from collapse_lib import data, metrics
-from collapse_lib._checks import as_generator, check_fraction
+from collapse_lib.validation import as_generator, check_fraction
 
 
 def test_distances_known_cases():
@@ -37,10 +37,12 @@ def test_zipf():
     p = data.zipf(4, 1.0)
     np.testing.assert_allclose(p, np.array([1, 1 / 2, 1 / 3, 1 / 4]) / (25 / 12))
     np.testing.assert_allclose(data.zipf(3, 0.0), [1 / 3] * 3)
-    with pytest.raises(ValueError, match="exponent must be >= 0"):
+    with pytest.raises(ValueError, match="exponent must be a number >= 0"):
         data.zipf(3, -1.0)
-    with pytest.raises(TypeError, match="exponent"):
+    with pytest.raises(ValueError, match="exponent must be a number >= 0, got nan"):
         data.zipf(3, float("nan"))
+    with pytest.raises(TypeError, match="exponent must be a number >= 0"):
+        data.zipf(3, "1")
     with pytest.raises(ValueError, match="K must be an integer >= 1"):
         data.zipf(0)
 
@@ -66,7 +68,7 @@ def test_as_generator_and_fraction():
     assert isinstance(as_generator(None), np.random.Generator)
     assert as_generator(7).integers(1000) == np.random.default_rng(7).integers(1000)
     assert check_fraction(0.25, "f") == 0.25
-    with pytest.raises(ValueError, match=r"f must be in \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"f must be a number in \[0, 1\]"):
         check_fraction(1.5, "f")
     with pytest.raises(TypeError, match="f must be a number"):
         check_fraction("x", "f")

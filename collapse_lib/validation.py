@@ -1,15 +1,31 @@
-"""Argument checking and random-generator handling shared by every module.
+"""Argument checking and random-generator handling, shared by every module of collapse_lib.
 
-Every public function validates its input here so that a reader who passes a bad
-argument gets one clear message naming the argument and what is allowed, instead
-of a NaN or a traceback from deep inside numpy.
+Every public function validates its input with these helpers, so that a reader who passes a
+bad argument gets one clear message naming the argument and the allowed range, instead of a
+NaN or a traceback from deep inside numpy. The rule throughout:
+
+- a value of the wrong **type** (a string where a number belongs, a bool as a count, a float
+  that is not a whole number as a count) raises ``TypeError``;
+- a value of the right type but outside the allowed **range** or shape raises ``ValueError``.
 """
 
 from __future__ import annotations
 
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
+
+__all__ = [
+    "RNGLike",
+    "PROBABILITY_ATOL",
+    "as_generator",
+    "check_int",
+    "check_real",
+    "check_fraction",
+    "check_choice",
+    "check_probability_vector",
+]
 
 RNGLike = np.random.Generator | np.random.SeedSequence | int | None
 
@@ -69,11 +85,54 @@ def check_probability_vector(p, name: str = "p") -> np.ndarray:
     return arr / total
 
 
+def _interval(low: float | None, high: float | None, low_open: bool, high_open: bool) -> str:
+    if low is None and high is None:
+        return "a finite number"
+    if high is None:
+        return f"a number {'>' if low_open else '>='} {low:g}"
+    if low is None:
+        return f"a number {'<' if high_open else '<='} {high:g}"
+    return f"a number in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+
+
+def check_real(
+    value,
+    name: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
+    """Return ``value`` as a finite float in the interval from ``low`` to ``high``.
+
+    ``low_open`` / ``high_open`` exclude the end points; ``None`` leaves a side unbounded.
+    A bool, a string or an array raises ``TypeError``; NaN, infinity or a value outside the
+    interval raises ``ValueError``.
+
+    >>> check_real(0.5, "sampling_bias", low=0, high=1, low_open=True)
+    0.5
+    """
+    allowed = _interval(low, high, low_open, high_open)
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be {allowed}, got {value!r}")
+    value = float(value)
+    below = low is not None and (value <= low if low_open else value < low)
+    above = high is not None and (value >= high if high_open else value > high)
+    if not np.isfinite(value) or below or above:
+        raise ValueError(f"{name} must be {allowed}, got {value}")
+    return value
+
+
 def check_fraction(value, name: str) -> float:
     """Return ``value`` as a float in the closed interval [0, 1]."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number in [0, 1], got {value!r}")
-    value = float(value)
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"{name} must be in [0, 1], got {value}")
+    return check_real(value, name, low=0.0, high=1.0)
+
+
+def check_choice(value, name: str, choices: Sequence[str]) -> str:
+    """Return ``value`` after checking it is one of the strings ``choices``."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be one of {list(choices)}, got {value!r}")
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
     return value
