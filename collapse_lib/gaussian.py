@@ -21,7 +21,7 @@ import numpy as np
 
 from .validation import RNGLike, as_generator, check_choice, check_int, check_real
 
-__all__ = ["simulate", "GaussianChain", "wasserstein2", "psd_sqrt"]
+__all__ = ["simulate", "GaussianChain", "wasserstein2", "psd_sqrt", "bartlett_factor"]
 
 _SYMMETRY_RTOL = 1e-8
 
@@ -78,7 +78,7 @@ def psd_sqrt(matrices: np.ndarray) -> np.ndarray:
     return (vectors * roots[..., None, :]) @ np.swapaxes(vectors, -1, -2)
 
 
-def _bartlett_factor(rng, R: int, d: int, k: int) -> np.ndarray:
+def bartlett_factor(rng, R: int, d: int, k: int) -> np.ndarray:
     """Lower-triangular A with A A^T ~ Wishart(k, I) (Bartlett decomposition), for R replicates at once.
 
     The diagonal holds square roots of independent chi-square variables with k, k-1, ..., k-d+1
@@ -105,7 +105,7 @@ def _simulate_exact(rng, mean, cov, M, generations, R, bias, means, covs):
     for t in range(generations):
         step = np.einsum("rij,rj->ri", factor, rng.standard_normal((R, d)))
         means[t + 1] = means[t] + np.sqrt(bias / M) * step
-        factor = np.sqrt(bias / k) * (factor @ _bartlett_factor(rng, R, d, k))
+        factor = np.sqrt(bias / k) * (factor @ bartlett_factor(rng, R, d, k))
         covs[t + 1] = factor @ np.swapaxes(factor, -1, -2)
 
 

@@ -6,18 +6,13 @@ sample from fitted parameters. When the family also knows the exact law of the s
 ``n`` samples (``sample_stats``), the driver draws those directly and never materialises the
 samples: the exact fast path, used automatically.
 
-Schemes (``scheme=``), for generation t >= 1 (generation 0 is fitted on the real data):
+The data schemes (what each generation trains on) are the values of
+:mod:`collapse_lib.schemes`: ``Replace()``, ``KeepReal(fraction)``, ``Augment()``,
+``Fresh(real_size, sampler)``, ``Accumulate()``, ``AccumulateSubsample(budget)``, or their
+shorthand strings. In every scheme the newest model contributes ``synthetic_size`` samples per
+generation; for keep-real, ``synthetic_size`` is the whole training size.
 
-- ``"replace"``: only ``synthetic_size`` samples of the newest model (fully synthetic);
-- ``"keep-real"``: a fraction ``real_fraction`` of the ``synthetic_size`` points is a fresh random
-  subset of the original data, the rest synthetic (Shumailov et al. kept 10%);
-- ``"augment"``: the whole original data set plus ``synthetic_size`` synthetic samples;
-- ``"fresh"``: ``real_size`` new real samples (from ``fresh_sampler``) plus ``synthetic_size``
-  synthetic samples;
-- ``"accumulate"``: everything so far, growing by ``synthetic_size`` each generation;
-- ``"accumulate-subsample"``: a random ``budget`` points drawn from everything so far.
-
-Chapter: ``book/04_breaking_the_loop.ipynb``.
+Chapter: ``book/04_breaking_the_loop.md``.
 """
 
 from __future__ import annotations
@@ -27,8 +22,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .gaussian import _bartlett_factor, psd_sqrt
-from .validation import RNGLike, as_generator, check_fraction, check_int, check_real
+from .gaussian import bartlett_factor, psd_sqrt
+from .schemes import (
+    SCHEMES,
+    Accumulate,
+    AccumulateSubsample,
+    Augment,
+    Fresh,
+    KeepReal,
+    Replace,
+    Scheme,
+    as_scheme,
+)
+from .validation import RNGLike, as_generator, check_int, check_real
 
 __all__ = [
     "SCHEMES",
@@ -39,8 +45,6 @@ __all__ = [
     "categorical_family",
     "linear_regression_family",
 ]
-
-SCHEMES = ("replace", "keep-real", "augment", "fresh", "accumulate", "accumulate-subsample")
 
 Stats = tuple  # additive sufficient statistics: a tuple of arrays with a leading replicate axis
 Params = tuple  # fitted parameters: a tuple of arrays with a leading replicate axis
@@ -80,7 +84,7 @@ class LoopResult:
     """Tuple of arrays, each of shape (replicates, generations + 1, ...)."""
     train_sizes: np.ndarray
     """Number of training points of each generation, shape (generations + 1,)."""
-    scheme: str
+    scheme: Scheme
 
 
 def _add(a: Stats, b: Stats) -> Stats:
@@ -112,13 +116,9 @@ def run_loop(
     family: ModelFamily,
     real_data,
     *,
-    scheme: str,
+    scheme: Scheme | str,
     generations: int,
     synthetic_size: int,
-    real_fraction: float = 0.1,
-    real_size: int | None = None,
-    fresh_sampler: Callable | None = None,
-    budget: int | None = None,
     replicates: int = 1,
     exact: bool = True,
     rng: RNGLike = None,
@@ -133,22 +133,13 @@ def run_loop(
     real_data : array_like, shape (N, ...) or (replicates, N, ...)
         The original data: one data set shared by all replicates (``family.data_ndim``
         dimensions), or one per replicate (one more leading axis).
-    scheme : str
-        One of ``SCHEMES`` (see the module documentation).
+    scheme : Scheme or str
+        A value of :mod:`collapse_lib.schemes`, or its shorthand string (default parameters).
     generations : int
         Number of refits after generation 0 (>= 0).
     synthetic_size : int
         Synthetic samples drawn from the newest model each generation (>= 1); for
-        ``"keep-real"``, the total training size.
-    real_fraction : float, default 0.1
-        ``"keep-real"`` only: fraction of the training set taken from the original data, in [0, 1].
-    real_size : int, optional
-        ``"fresh"`` only: new real samples per generation (>= 1).
-    fresh_sampler : callable, optional
-        ``"fresh"`` only: ``fresh_sampler(n, rng)`` returns n new real samples per replicate,
-        shape (replicates, n, ...).
-    budget : int, optional
-        ``"accumulate-subsample"`` only: training size drawn from the pool (default: N).
+        keep-real, the total training size.
     replicates : int, default 1
         Independent loops, vectorized.
     exact : bool, default True
@@ -164,8 +155,7 @@ def run_loop(
     """
     if not isinstance(family, ModelFamily):
         raise TypeError(f"family must be a ModelFamily, got {type(family).__name__}")
-    if scheme not in SCHEMES:
-        raise ValueError(f"scheme must be one of {list(SCHEMES)}, got {scheme!r}")
+    scheme = as_scheme(scheme)
     generations = check_int(generations, "generations", minimum=0)
     synthetic_size = check_int(synthetic_size, "synthetic_size", minimum=1)
     R = check_int(replicates, "replicates", minimum=1)
@@ -190,55 +180,56 @@ def run_loop(
         raise ValueError(f"real_data has {N} points; the {family.name} family needs at least {family.min_size}")
 
     n_real_kept = 0
-    if scheme == "keep-real":
-        real_fraction = check_fraction(real_fraction, "real_fraction")
-        n_real_kept = int(round(real_fraction * synthetic_size))
+    if isinstance(scheme, KeepReal):
+        n_real_kept = int(round(scheme.fraction * synthetic_size))
         if n_real_kept > N:
-            raise ValueError(f"real_fraction * synthetic_size = {n_real_kept} exceeds the {N} real data points")
-    if scheme == "fresh":
-        if fresh_sampler is None or not callable(fresh_sampler):
-            raise ValueError("scheme 'fresh' needs fresh_sampler(n, rng) returning new real samples")
-        real_size = check_int(real_size, "real_size", minimum=1)
-    if scheme == "accumulate-subsample":
-        budget = N if budget is None else check_int(budget, "budget", minimum=family.min_size)
+            raise ValueError(f"KeepReal.fraction * synthetic_size = {n_real_kept} exceeds the {N} real data points")
+    budget = N
+    if isinstance(scheme, AccumulateSubsample) and scheme.budget is not None:
+        budget = scheme.budget
+        if budget < family.min_size:
+            raise ValueError(f"AccumulateSubsample.budget must be >= {family.min_size} for the {family.name} family")
 
     real_stats = family.stats(real)
     params = family.fit(real_stats)
     history = [params]
     sizes = [N]
     pool_stats = real_stats  # accumulate
-    if scheme == "accumulate-subsample":  # preallocated, so the pool is never copied as it grows
+    if isinstance(scheme, AccumulateSubsample):  # preallocated, so the pool is never copied as it grows
         pool = np.empty((R, N + generations * synthetic_size) + real.shape[2:])
         pool[:, :N] = real
         filled = N
     for _ in range(generations):
-        if scheme == "replace":
-            size = synthetic_size
-            stats = _block_stats(family, params, size, rng, exact)
-        elif scheme == "keep-real":
-            size = synthetic_size
-            stats = _block_stats(family, params, size - n_real_kept, rng, exact) if size > n_real_kept else None
-            if n_real_kept:
-                kept = family.stats(_subset(rng, real, n_real_kept))
-                stats = kept if stats is None else _add(stats, kept)
-        elif scheme == "augment":
-            size = N + synthetic_size
-            stats = _add(real_stats, _block_stats(family, params, synthetic_size, rng, exact))
-        elif scheme == "fresh":
-            size = real_size + synthetic_size
-            new_real = np.asarray(fresh_sampler(real_size, rng), dtype=float)
-            if new_real.shape[:2] != (R, real_size):
-                raise ValueError(f"fresh_sampler must return shape ({R}, {real_size}, ...), got {new_real.shape}")
-            stats = _add(family.stats(new_real), _block_stats(family, params, synthetic_size, rng, exact))
-        elif scheme == "accumulate":
-            size = sizes[-1] + synthetic_size
-            pool_stats = _add(pool_stats, _block_stats(family, params, synthetic_size, rng, exact))
-            stats = pool_stats
-        else:  # accumulate-subsample: needs the points themselves
-            pool[:, filled : filled + synthetic_size] = family.sample(params, synthetic_size, rng)
-            filled += synthetic_size
-            size = budget
-            stats = family.stats(_subset(rng, pool[:, :filled], min(budget, filled)))
+        match scheme:
+            case Replace():
+                size = synthetic_size
+                stats = _block_stats(family, params, size, rng, exact)
+            case KeepReal():
+                size = synthetic_size
+                stats = _block_stats(family, params, size - n_real_kept, rng, exact) if size > n_real_kept else None
+                if n_real_kept:
+                    kept = family.stats(_subset(rng, real, n_real_kept))
+                    stats = kept if stats is None else _add(stats, kept)
+            case Augment():
+                size = N + synthetic_size
+                stats = _add(real_stats, _block_stats(family, params, synthetic_size, rng, exact))
+            case Fresh():
+                size = scheme.real_size + synthetic_size
+                new_real = np.asarray(scheme.sampler(scheme.real_size, rng), dtype=float)
+                if new_real.shape[:2] != (R, scheme.real_size):
+                    raise ValueError(
+                        f"Fresh.sampler must return shape ({R}, {scheme.real_size}, ...), got {new_real.shape}"
+                    )
+                stats = _add(family.stats(new_real), _block_stats(family, params, synthetic_size, rng, exact))
+            case Accumulate():
+                size = sizes[-1] + synthetic_size
+                pool_stats = _add(pool_stats, _block_stats(family, params, synthetic_size, rng, exact))
+                stats = pool_stats
+            case AccumulateSubsample():  # needs the points themselves
+                pool[:, filled : filled + synthetic_size] = family.sample(params, synthetic_size, rng)
+                filled += synthetic_size
+                size = budget
+                stats = family.stats(_subset(rng, pool[:, :filled], min(budget, filled)))
         if size < family.min_size:
             raise ValueError(f"a training set of {size} points is too small for the {family.name} family")
         params = family.fit(stats)
@@ -279,7 +270,7 @@ def gaussian_family(sampling_bias: float = 1.0) -> ModelFamily:
         root = psd_sqrt(bias * cov)
         block_mean = mean + np.einsum("rij,rj->ri", root, rng.standard_normal((R, d))) / np.sqrt(n)
         if n > 1:
-            factor = root @ _bartlett_factor(rng, R, d, n - 1)
+            factor = root @ bartlett_factor(rng, R, d, n - 1)
             scatter = factor @ np.swapaxes(factor, -1, -2)
         else:
             scatter = np.zeros((R, d, d))

@@ -1,13 +1,16 @@
 """How far a generation has moved from the original: distances and diversity measures.
 
-All functions broadcast over leading axes; the last axis indexes categories.
+The distribution measures broadcast over leading axes, the last axis indexing categories;
+:func:`distinct_ngram_ratio` measures the repetitiveness of a corpus of token blocks.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["total_variation", "hellinger", "heterozygosity", "support_size", "lost_mass"]
+from .validation import check_int
+
+__all__ = ["total_variation", "hellinger", "heterozygosity", "support_size", "lost_mass", "distinct_ngram_ratio"]
 
 
 def _as_distributions(p, q=None, names=("p", "q")):
@@ -54,3 +57,13 @@ def lost_mass(p, original) -> np.ndarray:
     """Original probability of the categories that ``p`` has lost (``p_k == 0``)."""
     p, original = _as_distributions(p, original, names=("p", "original"))
     return np.where(p == 0, original, 0.0).sum(axis=-1)
+
+
+def distinct_ngram_ratio(blocks, k: int = 3) -> float:
+    """Distinct k-grams divided by all k-grams in a corpus (k-grams within blocks). 1 = no repeats."""
+    k = check_int(k, "k", minimum=1)
+    blocks = np.asarray(blocks)
+    if blocks.ndim != 2 or blocks.shape[1] < k or blocks.size == 0:
+        raise ValueError(f"blocks must be a non-empty 2-D array with at least k = {k} tokens per block")
+    windows = np.lib.stride_tricks.sliding_window_view(blocks, k, axis=1).reshape(-1, k)
+    return np.unique(windows, axis=0).shape[0] / windows.shape[0]

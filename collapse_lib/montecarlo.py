@@ -1,17 +1,41 @@
-"""Monte Carlo summaries with honest error bars, shared by every chapter's check cells.
+"""Monte Carlo summaries with honest error bars, and the one agreement check every chapter uses.
 
-A check compares a simulated mean with theory in units of its standard error (a z-score):
-with a fixed seed the check is deterministic, and a tolerance of a few standard errors
-catches any real discrepancy of that size. This only works when the standard error itself
-is trustworthy: for heavy-tailed quantities (a mean carried by rare paths) the sample
-standard deviation underestimates the truth, and chapters check other quantities instead.
+A check compares simulated means with theory in units of their standard errors (z-scores).
+With a fixed seed it is deterministic, and a tolerance of a few standard errors catches any
+real discrepancy of that size. The tolerance is **family-wise**: when a cell compares N
+numbers at once, the threshold grows with N (Bonferroni), so that a correct simulation fails
+the whole check with probability at most ``FALSE_ALARM`` however many numbers it compares:
+3.3 standard errors for one comparison, 4.3 for 50, 5.0 for 2,000.
+
+This only works when the standard error itself is trustworthy: for heavy-tailed quantities (a
+mean carried by rare paths) the sample standard deviation underestimates the truth, and the
+chapters check other quantities instead.
 """
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Mapping
+from dataclasses import dataclass
 
-__all__ = ["mean_and_se", "z_scores"]
+import numpy as np
+import scipy.stats
+
+from .validation import check_int, check_real
+
+__all__ = [
+    "FALSE_ALARM",
+    "mean_and_se",
+    "z_scores",
+    "z_threshold",
+    "Agreement",
+    "DisagreementError",
+    "compare",
+    "check_agreement",
+    "check_disagreement",
+]
+
+#: Family-wise probability that a correct simulation fails a check (the default of every check).
+FALSE_ALARM = 1e-3
 
 
 def mean_and_se(samples, axis: int = -1) -> tuple[np.ndarray, np.ndarray]:
@@ -30,3 +54,107 @@ def z_scores(estimate, se, theory) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(se > 0, difference / np.where(se > 0, se, 1.0), np.where(difference == 0, 0.0, np.inf))
     return z
+
+
+def z_threshold(comparisons: int, false_alarm: float = FALSE_ALARM) -> float:
+    """The threshold that ``comparisons`` correct z-scores all stay below (in absolute value) with probability >= 1 - ``false_alarm``.
+
+    Bonferroni over two-sided normal tails: the (1 - false_alarm / (2 N)) normal quantile.
+
+    >>> round(z_threshold(1), 2), round(z_threshold(50), 2), round(z_threshold(2000), 2)
+    (3.29, 4.26, 5.03)
+    """
+    comparisons = check_int(comparisons, "comparisons", minimum=1)
+    false_alarm = check_real(false_alarm, "false_alarm", low=0, high=1, low_open=True, high_open=True)
+    return float(scipy.stats.norm.isf(false_alarm / (2 * comparisons)))
+
+
+class DisagreementError(AssertionError):
+    """A simulation disagrees with theory (or a wrong law was not rejected)."""
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """The outcome of :func:`check_agreement`: how many numbers were compared and the worst z-score."""
+
+    comparisons: int
+    largest_z: float
+    worst: str
+    """The name of the quantity with the largest ``|z|``, and where, for example ``"heterozygosity[17]"``."""
+    threshold: float
+
+    def summary(self) -> str:
+        return (f"{self.comparisons} comparisons, largest |z| = {self.largest_z:.2f} ({self.worst}); "
+                f"threshold {self.threshold:.2f}")
+
+
+def compare(comparisons: Mapping, *, false_alarm: float = FALSE_ALARM) -> Agreement:
+    """The summary :func:`check_agreement` prints, as a value, without checking anything."""
+    return _worst(comparisons, false_alarm)[0]
+
+
+def _worst(comparisons: Mapping, false_alarm: float) -> tuple[Agreement, dict]:
+    if not isinstance(comparisons, Mapping) or not comparisons:
+        raise TypeError("comparisons must be a non-empty dict {name: (estimate, se, theory)}")
+    details = {}
+    for name, triple in comparisons.items():
+        if not isinstance(triple, tuple) or len(triple) != 3:
+            raise TypeError(f"comparisons[{name!r}] must be a tuple (estimate, se, theory)")
+        estimate, se, theory = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in triple))
+        if np.any(np.isnan(estimate)) or np.any(np.isnan(theory)) or np.any(~(se >= 0)):
+            raise ValueError(f"comparisons[{name!r}]: estimates and theory must not be NaN, and SEs must be >= 0")
+        details[name] = (estimate, se, theory, np.abs(z_scores(estimate, se, theory)))
+    count = sum(z.size for *_, z in details.values())
+    threshold = z_threshold(count, false_alarm)
+    name, (estimate, se, theory, z) = max(details.items(), key=lambda item: item[1][3].max(initial=0.0))
+    where = np.unravel_index(int(np.argmax(z)), z.shape) if z.size else ()
+    label = name + (f"[{', '.join(map(str, where))}]" if z.ndim else "")
+    agreement = Agreement(count, float(z[where]) if z.size else 0.0, label, threshold)
+    return agreement, {"estimate": estimate[where], "se": se[where], "theory": theory[where]}
+
+
+def check_agreement(comparisons: Mapping, *, false_alarm: float = FALSE_ALARM, quiet: bool = False) -> None:
+    """Check simulated means against theory, all at once, with a family-wise tolerance.
+
+    Parameters
+    ----------
+    comparisons : dict
+        ``{name: (estimate, se, theory)}``: simulated means, their standard errors and the
+        theory, as numbers or arrays of one shape (broadcast).
+    false_alarm : float, default ``FALSE_ALARM``
+        Probability that a correct simulation fails the check (sets the threshold, see
+        :func:`z_threshold`).
+    quiet : bool, default False
+        Do not print the summary line.
+
+    Prints one line (unless ``quiet``), e.g. ``agreement: 150 comparisons, largest |z| = 2.41
+    (heterozygosity[17]); threshold 4.55``. :func:`compare` returns the same summary as a value.
+
+    Raises
+    ------
+    DisagreementError
+        Naming the quantity and index that disagreed, with simulation, standard error and theory.
+    """
+    agreement, worst = _worst(comparisons, false_alarm)
+    if agreement.largest_z >= agreement.threshold:
+        raise DisagreementError(
+            f"{agreement.worst} disagrees with theory: simulation {worst['estimate']:.6g} ± {worst['se']:.2g} (SE), "
+            f"theory {worst['theory']:.6g}, |z| = {agreement.largest_z:.2f} >= {agreement.threshold:.2f}"
+        )
+    if not quiet:
+        print("agreement: " + agreement.summary())
+
+
+def check_disagreement(comparisons: Mapping, *, false_alarm: float = FALSE_ALARM, quiet: bool = False) -> None:
+    """The same check applied to a **wrong** law, which it must reject: shows that a check has teeth.
+
+    Raises ``DisagreementError`` if the wrong law passes :func:`check_agreement`'s test.
+    """
+    agreement = compare(comparisons, false_alarm=false_alarm)
+    if agreement.largest_z < agreement.threshold:
+        raise DisagreementError(
+            f"the wrong law was not rejected: largest |z| = {agreement.largest_z:.2f} < {agreement.threshold:.2f}; "
+            "the check cannot tell it from the right one"
+        )
+    if not quiet:
+        print("wrong law rejected: " + agreement.summary())

@@ -7,6 +7,7 @@ import pytest
 import scipy.stats
 
 from collapse_lib import language as lm
+from collapse_lib import schemes
 from collapse_lib.data import python_reference_paragraphs
 
 TOY = lm.Vocabulary(("<unk>", "<s>", "a", "b", "c"))
@@ -133,8 +134,10 @@ def test_bad_input_is_rejected_clearly():
         lm.beam_search(model, good[:1], 3)
     with pytest.raises(ValueError, match="decoding"):
         lm.self_consuming_generations(good[None], 5, 1, decoding="greedy")
-    with pytest.raises(ValueError, match="real_fraction"):
-        lm.self_consuming_generations(good[None], 5, 1, real_fraction=1.5)
+    with pytest.raises(ValueError, match="scheme must be one of"):
+        lm.self_consuming_generations(good[None], 5, 1, scheme="recycle")
+    with pytest.raises(ValueError, match="Fresh.sampler must return shape"):
+        lm.self_consuming_generations(good[None], 5, 1, scheme=schemes.Fresh(2, lambda n, rng: np.full((n, 1), 2)))
 
 
 # --- decoding ---------------------------------------------------------------------------------
@@ -207,7 +210,8 @@ def test_seeded_reproducibility():
     assert np.array_equal(a, lm.sample(model, prompts, 20, rng=7))
     assert not np.array_equal(a, lm.sample(model, prompts, 20, rng=8))
     blocks = np.random.default_rng(0).integers(2, V, size=(20, 16))
-    runs = [lm.self_consuming_generations(blocks, V, 3, decoding="sample", real_fraction=0.25, rng=11) for _ in range(2)]
+    runs = [lm.self_consuming_generations(blocks, V, 3, scheme=schemes.KeepReal(0.25), decoding="sample", rng=11)
+            for _ in range(2)]
     assert np.array_equal(runs[0].data, runs[1].data)
     assert np.array_equal(runs[0].kept, runs[1].kept)
 
@@ -215,17 +219,41 @@ def test_seeded_reproducibility():
 def test_self_consuming_generations_protocol():
     model, V = random_model()
     blocks = np.random.default_rng(0).integers(2, V, size=(20, 16))
-    run = lm.self_consuming_generations(blocks, V, 4, decoding="beam", real_fraction=0.1, rng=3)
-    assert run.data.shape == (5, 20, 16) and len(run.models) == 5
+    run = lm.self_consuming_generations(blocks, V, 4, scheme=schemes.KeepReal(0.1), decoding="beam", rng=3)
+    assert np.array(run.data).shape == (5, 20, 16) and len(run.models) == 5
+    assert list(run.train_sizes) == [20] * 5 and run.scheme == schemes.KeepReal(0.1)
     assert np.array_equal(run.data[0], blocks) and run.kept[0].all()
-    assert np.all(run.kept[1:].sum(axis=1) == 2)  # 10% of 20 blocks, chosen afresh each generation
+    assert np.all(np.array(run.kept[1:]).sum(axis=1) == 2)  # 10% of 20 blocks, chosen afresh each generation
     for t in range(1, 5):
         assert np.array_equal(run.data[t][run.kept[t]], blocks[run.kept[t]])
         # The synthetic blocks are model t-1's beam continuations of the original blocks.
         synthetic = lm.beam_search(run.models[t - 1], blocks[~run.kept[t]], 16)
         assert np.array_equal(run.data[t][~run.kept[t]], synthetic)
-    all_real = lm.self_consuming_generations(blocks, V, 2, real_fraction=1.0, rng=0)
-    assert np.all(all_real.data == blocks)
+    all_real = lm.self_consuming_generations(blocks, V, 2, scheme=schemes.KeepReal(1.0), rng=0)
+    assert np.all(np.array(all_real.data) == blocks)
+    # KeepReal(0) draws nothing extra, so it is exactly replace.
+    replace = lm.self_consuming_generations(blocks, V, 2, decoding="sample", rng=4)
+    nothing_kept = lm.self_consuming_generations(blocks, V, 2, scheme=schemes.KeepReal(0.0), decoding="sample", rng=4)
+    assert np.array_equal(replace.data, nothing_kept.data)
+
+
+@pytest.mark.parametrize("scheme, sizes", [
+    (schemes.Augment(), [20, 40, 40]),
+    (schemes.Accumulate(), [20, 40, 60]),
+    (schemes.AccumulateSubsample(25), [20, 25, 25]),
+    (schemes.Fresh(5, lambda n, rng: rng.integers(2, 6, size=(n, 16))), [20, 25, 25]),
+])
+def test_every_scheme_in_the_language_loop(scheme, sizes):
+    model, V = random_model()
+    blocks = np.random.default_rng(0).integers(2, V, size=(20, 16))
+    run = lm.self_consuming_generations(blocks, V, 2, scheme=scheme, decoding="sample", rng=5)
+    assert list(run.train_sizes) == sizes and [d.shape[0] for d in run.data] == sizes
+    real_count = [k.sum() for k in run.kept]
+    expected_real = {"augment": [20, 20, 20], "accumulate": [20, 20, 20], "fresh": [20, 5, 5]}.get(scheme.name)
+    if expected_real:
+        assert real_count == expected_real
+    for t in range(1, 3):  # the blocks marked real are real text: original blocks or new real ones
+        assert run.models[t].tokens == run.data[t].size
 
 
 def test_distinct_ngram_ratio():

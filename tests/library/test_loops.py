@@ -4,9 +4,8 @@ import numpy as np
 import pytest
 import scipy.stats
 
-from collapse_lib import loops
-
-Z = 4.0
+from collapse_lib import laws, loops, schemes
+from collapse_lib.montecarlo import check_agreement, mean_and_se
 
 
 def gaussian_real(R=None, N=60, d=1, seed=0):
@@ -18,17 +17,21 @@ def fresh_sampler(R, d=1):
     return lambda n, rng: rng.normal(size=(R, n, d))
 
 
-@pytest.mark.parametrize("scheme", loops.SCHEMES)
+def every_scheme(R):
+    return [schemes.Replace(), schemes.KeepReal(0.1), schemes.Augment(), schemes.Fresh(10, fresh_sampler(R)),
+            schemes.Accumulate(), schemes.AccumulateSubsample(25)]
+
+
+@pytest.mark.parametrize("scheme", every_scheme(5), ids=str)
 def test_every_scheme_runs_with_the_right_sizes(scheme):
     R, N, M, G = 5, 40, 30, 4
-    kwargs = {"real_size": 10, "fresh_sampler": fresh_sampler(R)} if scheme == "fresh" else {}
     result = loops.run_loop(loops.gaussian_family(), gaussian_real(N=N), scheme=scheme, generations=G,
-                            synthetic_size=M, replicates=R, rng=1, budget=25, **kwargs)
+                            synthetic_size=M, replicates=R, rng=1)
     mean, cov = result.params
     assert mean.shape == (R, G + 1, 1) and cov.shape == (R, G + 1, 1, 1)
     expected = {"replace": [N] + [M] * G, "keep-real": [N] + [M] * G, "augment": [N] + [N + M] * G,
                 "fresh": [N] + [10 + M] * G, "accumulate": [N + M * t for t in range(G + 1)],
-                "accumulate-subsample": [N] + [25] * G}[scheme]
+                "accumulate-subsample": [N] + [25] * G}[scheme.name]
     np.testing.assert_array_equal(result.train_sizes, expected)
     assert np.all(cov > 0)
     # Generation 0 is the fit of the real data, identical in every replicate when the data are shared.
@@ -47,10 +50,10 @@ def test_seeded_reproducibility_and_per_replicate_real_data():
 
 def test_keep_real_extremes():
     real = gaussian_real(N=50)
-    everything_real = loops.run_loop(loops.gaussian_family(), real, scheme="keep-real", real_fraction=1.0,
+    everything_real = loops.run_loop(loops.gaussian_family(), real, scheme=schemes.KeepReal(1.0),
                                      generations=6, synthetic_size=50, replicates=3, rng=2)
     np.testing.assert_allclose(everything_real.params[0][:, -1, 0], real.mean())  # a full subset is the data
-    nothing_real = loops.run_loop(loops.gaussian_family(), real, scheme="keep-real", real_fraction=0.0,
+    nothing_real = loops.run_loop(loops.gaussian_family(), real, scheme=schemes.KeepReal(0.0),
                                   generations=6, synthetic_size=50, replicates=3, rng=2)
     replace = loops.run_loop(loops.gaussian_family(), real, scheme="replace", generations=6, synthetic_size=50,
                              replicates=3, rng=2)
@@ -77,15 +80,13 @@ def test_categorical_family_exact_and_martingale():
         result = loops.run_loop(fam, real, scheme="replace", generations=5, synthetic_size=20, replicates=R,
                                 exact=exact, rng=seed)
         (p,) = result.params
-        mean = p[:, -1].mean(axis=0)
-        se = p[:, -1].std(axis=0, ddof=1) / np.sqrt(R)
-        assert np.all(np.abs(mean - p0) <= Z * se)
+        check_agreement({"frequencies": (*mean_and_se(p[:, -1], axis=0), p0)})
     accumulated = loops.run_loop(fam, real, scheme="accumulate", generations=5, synthetic_size=20, replicates=50, rng=5)
     np.testing.assert_allclose(accumulated.params[0].sum(axis=-1), 1.0)
 
 
-@pytest.mark.parametrize("scheme, law", [("replace", lambda t: t + 1.0),
-                                          ("accumulate", lambda t: np.sum(1.0 / np.arange(1, t + 2) ** 2))])
+@pytest.mark.parametrize("scheme, law", [("replace", laws.regression_error_replace),
+                                          ("accumulate", laws.regression_error_accumulate)])
 def test_linear_regression_error_laws(scheme, law):
     # Fixed design; e_t = w_t - w* has E|e_t|^2 = sigma^2 tr((X'X)^-1) times (t + 1) (replace) or
     # sum_{s <= t+1} 1/s^2 (accumulate). Real labels differ across replicates.
@@ -99,8 +100,8 @@ def test_linear_regression_error_laws(scheme, law):
                             synthetic_size=N, replicates=R, rng=9)
     error = np.sum((result.params[0] - w_star) ** 2, axis=-1)
     unit = sigma**2 * np.trace(np.linalg.inv(X.T @ X))
-    for t in [0, 1, 4, G]:
-        assert abs(error[:, t].mean() - unit * law(t)) <= Z * error[:, t].std(ddof=1) / np.sqrt(R)
+    generations = np.array([0, 1, 4, G])
+    check_agreement({f"{scheme} error": (*mean_and_se(error[:, generations], axis=0), unit * law(generations))})
 
 
 def test_regression_exact_path_matches_sampling():
@@ -118,12 +119,12 @@ def test_regression_exact_path_matches_sampling():
     "kwargs, error, message",
     [
         (dict(scheme="recycle"), ValueError, "scheme must be one of"),
-        (dict(scheme="keep-real", real_fraction=1.5), ValueError, r"real_fraction must be a number in \[0, 1\]"),
-        (dict(scheme="keep-real", real_fraction=1.0, synthetic_size=500), ValueError, "exceeds the"),
-        (dict(scheme="fresh"), ValueError, "needs fresh_sampler"),
-        (dict(scheme="fresh", fresh_sampler=lambda n, rng: np.zeros((2, n, 1)), real_size=0), ValueError, "real_size"),
-        (dict(scheme="fresh", fresh_sampler=lambda n, rng: np.zeros((3, n, 1)), real_size=5), ValueError,
-         "fresh_sampler must return shape"),
+        (dict(scheme=3), TypeError, "scheme must be a Scheme"),
+        (dict(scheme=schemes.KeepReal(1.0), synthetic_size=500), ValueError, "exceeds the"),
+        (dict(scheme="fresh"), ValueError, r"pass schemes.Fresh\(real_size, sampler\)"),
+        (dict(scheme=schemes.Fresh(5, lambda n, rng: np.zeros((3, n, 1)))), ValueError,
+         "Fresh.sampler must return shape"),
+        (dict(scheme=schemes.AccumulateSubsample(1)), ValueError, "budget must be >= 2"),
         (dict(real_data=np.zeros((0, 1))), ValueError, "at least one data point"),
         (dict(real_data=np.array([[np.nan]] * 5)), ValueError, "finite"),
         (dict(real_data=np.zeros((4, 5, 6, 1))), ValueError, "must have shape"),
@@ -142,6 +143,22 @@ def test_bad_input(kwargs, error, message):
     real = arguments.pop("real_data")
     with pytest.raises(error, match=message):
         loops.run_loop(family, real, **arguments)
+
+
+def test_schemes_validate_their_own_parameters():
+    with pytest.raises(ValueError, match=r"KeepReal.fraction must be a number in \[0, 1\]"):
+        schemes.KeepReal(1.5)
+    with pytest.raises(TypeError, match="KeepReal.fraction"):
+        schemes.KeepReal("half")
+    with pytest.raises(ValueError, match="Fresh.real_size must be an integer >= 1"):
+        schemes.Fresh(0, lambda n, rng: None)
+    with pytest.raises(TypeError, match="Fresh.sampler must be a function"):
+        schemes.Fresh(5, None)
+    with pytest.raises(ValueError, match="AccumulateSubsample.budget"):
+        schemes.AccumulateSubsample(0)
+    assert schemes.as_scheme("keep-real") == schemes.KeepReal(0.1)
+    assert [schemes.as_scheme(name).name for name in schemes.SCHEMES if name != "fresh"] == [
+        "replace", "keep-real", "augment", "accumulate", "accumulate-subsample"]
 
 
 def test_bad_family_arguments():

@@ -1,0 +1,42 @@
+"""Word-level n-gram language models that can be trained on their own text.
+
+A small package, one module per concern, with every public name available here:
+
+- ``text``: tokens, the vocabulary and blocks of token ids (``tokenize``, ``Vocabulary``,
+  ``build_vocabulary``, ``cut_blocks``, ``UNK``, ``BOS``);
+- ``kneser_ney``: the interpolated Kneser–Ney model, its training and its scores
+  (``train``, ``NGramModel``, ``next_token_probabilities``, ``log_probabilities``,
+  ``perplexity``, ``corpus_perplexity``);
+- ``decoding``: continuing prompts (``sample``, ``beam_search``);
+- ``loop``: the self-consuming loop under any data scheme (``self_consuming_generations``).
+
+``distinct_ngram_ratio`` lives in :mod:`collapse_lib.metrics` and is available here too.
+
+Chapter: ``book/05_language_models.md``.
+"""
+
+from ..metrics import distinct_ngram_ratio
+from .decoding import beam_search, sample
+from .kneser_ney import NGramModel, corpus_perplexity, log_probabilities, next_token_probabilities, perplexity, train
+from .loop import GenerationsResult, self_consuming_generations
+from .text import BOS, UNK, Vocabulary, build_vocabulary, cut_blocks, tokenize
+
+__all__ = [
+    "UNK",
+    "BOS",
+    "tokenize",
+    "Vocabulary",
+    "build_vocabulary",
+    "cut_blocks",
+    "NGramModel",
+    "train",
+    "next_token_probabilities",
+    "log_probabilities",
+    "perplexity",
+    "corpus_perplexity",
+    "sample",
+    "beam_search",
+    "distinct_ngram_ratio",
+    "GenerationsResult",
+    "self_consuming_generations",
+]

@@ -1,0 +1,252 @@
+"""Decoding: continuing prompts with an n-gram model, by sampling or by beam search.
+
+:func:`sample` draws exactly from the model at any temperature, optionally restricted to the
+top k tokens; :func:`beam_search` finds the most probable continuation a beam of given width
+finds. Both work on a whole batch of prompts at once and never build dense (batch, V) rows
+where they can avoid it.
+
+Chapter: ``book/05_language_models.md``.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+from ..validation import RNGLike, as_generator, check_int, check_real
+from .kneser_ney import NGramModel, _keys, _level_rows, _pointwise, next_token_probabilities
+from .text import check_blocks
+
+__all__ = ["sample", "beam_search"]
+
+# Top-token lists of every context of a model's lower orders, computed once per model and
+# dropped with the model: {model: {(order, width): tokens}}.
+_TOP_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _ragged(starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Concatenated ranges start..start+length, and which range each element came from."""
+    owner = np.repeat(np.arange(starts.size), lengths)
+    offsets = np.arange(owner.size) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return np.repeat(starts, lengths) + offsets, owner
+
+
+def _top_tokens(model: NGramModel, ctx: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``width`` most probable next tokens after each context and their probabilities, best first.
+
+    Exact without dense (batch, V) rows. The top tokens of P_k(. | h) are among the tokens seen
+    after h and the top tokens of the lower order P_{k-1}(. | h'): any other token has the lower
+    order's probability times the backoff weight, which the lower order's own top tokens beat.
+    The top lists of every context of the lower orders are computed once per model and cached.
+    Contexts have c <= n-1 tokens and are scored at order c+1. Ties go to the smaller token id.
+    """
+    unique, first, inverse = np.unique(_keys(ctx, model.vocab_size), return_index=True, return_inverse=True)
+    uctx = ctx[first]
+    c = ctx.shape[1]
+    cand_ctx = [np.repeat(np.arange(unique.size), width)]
+    cand_tok = [np.tile(np.argsort(-model.unigram, kind="stable")[:width], unique.size)]
+    for k, (order, rows) in enumerate(zip(model.orders, _level_rows(model, uctx)), start=2):
+        seen = np.flatnonzero(rows >= 0)
+        if k == c + 1:  # the context's own order: every token seen after it
+            indptr = order.table.indptr
+            idx, owner = _ragged(indptr[rows[seen]], np.diff(indptr)[rows[seen]])
+            cand_ctx.append(seen[owner])
+            cand_tok.append(order.table.indices[idx])
+        else:  # a lower order: its cached top list
+            cand_ctx.append(np.repeat(seen, width))
+            cand_tok.append(_order_top(model, k, width)[rows[seen]].ravel())
+    pair = np.unique(np.concatenate(cand_ctx) * model.vocab_size + np.concatenate(cand_tok))
+    owner, tok = pair // model.vocab_size, pair % model.vocab_size
+    prob = _pointwise(model, uctx[owner], tok)
+    best = np.lexsort((tok, -prob, owner))  # by context, then probability (descending), then id
+    owner, tok, prob = owner[best], tok[best], prob[best]
+    take = np.searchsorted(owner, np.arange(unique.size))[:, None] + np.arange(width)[None, :]
+    return tok[take][inverse.ravel()], prob[take][inverse.ravel()]
+
+
+def _order_top(model: NGramModel, k: int, width: int) -> np.ndarray:
+    """Top ``width`` tokens of P_k(. | h) for every context h of order k's table (cached)."""
+    cache = _TOP_CACHE.setdefault(model, {})
+    if (k, width) not in cache:
+        order = model.orders[k - 2]
+        digits = (order.context_keys[:, None] // model.vocab_size ** np.arange(k - 2, -1, -1)) % model.vocab_size
+        cache[k, width] = _top_tokens(model, digits, width)[0]
+    return cache[k, width]
+
+
+def _draw_exact(model: NGramModel, ctx: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One draw from P(. | context) per context, without dense rows.
+
+    P_k(. | h) is a mixture: the discounted counts of h (total mass 1 - backoff) and, with weight
+    backoff, the lower order. One uniform number per context picks the component from the highest
+    order down and then the token inside it, by a search in the running sums of the table.
+    """
+    batch = ctx.shape[0]
+    u = rng.random(batch)
+    token = np.full(batch, -1, dtype=np.int64)
+    levels = list(zip(model.orders, _level_rows(model, ctx)))
+    for order, rows in reversed(levels):
+        open_ = np.flatnonzero((token < 0) & (rows >= 0))
+        r = rows[open_]
+        mass = 1.0 - order.backoff[r]
+        here = u[open_] < mass
+        hit, r_hit = open_[here], r[here]
+        start, stop = order.table.indptr[r_hit], order.table.indptr[r_hit + 1]
+        base = np.where(start > 0, order.cumulative[np.maximum(start - 1, 0)], 0.0)
+        j = np.searchsorted(order.cumulative, base + u[hit], side="right")
+        token[hit] = order.table.indices[np.clip(j, start, stop - 1)]
+        rest = open_[~here]
+        u[rest] = (u[rest] - mass[~here]) / order.backoff[r[~here]]  # uniform again on the lower order
+    left = token < 0
+    cdf = np.cumsum(model.unigram)
+    token[left] = np.minimum(np.searchsorted(cdf, u[left] * cdf[-1], side="right"), model.vocab_size - 1)
+    return token
+
+
+def _draw(model, ctx, rng, temperature: float, top_k: int | None) -> np.ndarray:
+    """One draw per context from P(. | context)**(1/temperature), restricted to the top k if given."""
+    if top_k is not None:
+        tok, prob = _top_tokens(model, ctx, min(top_k, model.vocab_size - 1))
+        weight = np.exp(np.log(prob) / temperature - np.log(prob[:, :1]) / temperature)
+        cdf = np.cumsum(weight, axis=1)
+        pick = (cdf <= rng.random(ctx.shape[0])[:, None] * cdf[:, -1:]).sum(axis=1)
+        return tok[np.arange(ctx.shape[0]), np.minimum(pick, tok.shape[1] - 1)]
+    if temperature == 1.0:
+        return _draw_exact(model, ctx, rng)
+    token = np.full(ctx.shape[0], -1, dtype=np.int64)
+    if temperature < 1.0:
+        # Rejection: propose from P, accept with (P(w) / P_max)**(1/T - 1) <= 1; exact for T < 1.
+        # Several proposals per context per round; the first accepted one is the draw.
+        p_max = _top_tokens(model, ctx, 1)[1][:, 0]
+        per_round = 4
+        for _ in range(10):
+            open_ = np.flatnonzero(token < 0)
+            if open_.size == 0:
+                break
+            repeated = np.repeat(open_, per_round)
+            proposal = _draw_exact(model, ctx[repeated], rng)
+            ratio = _pointwise(model, ctx[repeated], proposal) / p_max[repeated]
+            accept = (rng.random(repeated.size) < ratio ** (1.0 / temperature - 1.0)).reshape(-1, per_round)
+            done = accept.any(axis=1)
+            first = accept.argmax(axis=1)
+            token[open_[done]] = proposal.reshape(-1, per_round)[done, first[done]]
+    open_ = np.flatnonzero(token < 0)  # T > 1, or contexts the rejection loop did not settle
+    if open_.size:
+        with np.errstate(divide="ignore"):
+            logits = np.log(next_token_probabilities(model, ctx[open_])) / temperature
+        weight = np.exp(logits - logits.max(axis=1, keepdims=True))
+        cdf = np.cumsum(weight, axis=1)
+        pick = (cdf <= rng.random(open_.size)[:, None] * cdf[:, -1:]).sum(axis=1)
+        token[open_] = np.minimum(pick, model.vocab_size - 1)
+    return token
+
+
+def _check_decoding(model: NGramModel, prompts, length) -> tuple[np.ndarray, int]:
+    prompts = check_blocks(prompts, "prompts", model.vocab_size)
+    if prompts.shape[1] < model.n - 1:
+        raise ValueError(f"prompts need at least n-1 = {model.n - 1} tokens, got {prompts.shape[1]}")
+    return prompts, check_int(length, "length", minimum=1)
+
+
+def sample(
+    model: NGramModel,
+    prompts,
+    length: int,
+    *,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    rng: RNGLike = None,
+) -> np.ndarray:
+    """Continue each prompt by ``length`` tokens drawn from the model, all prompts at once.
+
+    Parameters
+    ----------
+    model : NGramModel
+    prompts : array_like of int, shape (batch, c), c >= n-1
+    length : int
+        Tokens to generate per prompt (>= 1).
+    temperature : float, default 1.0
+        Draw from p**(1/temperature), renormalized; must be > 0. Below 1 sharpens the
+        distribution toward its most probable tokens.
+    top_k : int, optional
+        Draw only among the k most probable tokens (>= 1).
+    rng : numpy.random.Generator, int or None
+
+    Returns
+    -------
+    numpy.ndarray of int64, shape (batch, length)
+        The continuations (without the prompts).
+
+    Notes
+    -----
+    Every setting draws exactly from the stated distribution. Temperature 1 without top-k uses
+    the mixture form of the model (no dense rows); temperature below 1 uses rejection from it;
+    top-k uses the exact top-k tokens; temperature above 1 falls back to dense rows.
+    """
+    prompts, length = _check_decoding(model, prompts, length)
+    temperature = check_real(temperature, "temperature", low=0, low_open=True)
+    if top_k is not None:
+        top_k = check_int(top_k, "top_k", minimum=1)
+    return continue_by_sampling(model, prompts, length, temperature, top_k, as_generator(rng))
+
+
+def continue_by_sampling(model: NGramModel, prompts: np.ndarray, length: int, temperature: float,
+                         top_k: int | None, rng: np.random.Generator) -> np.ndarray:
+    """:func:`sample` without checking its arguments, for loops that have checked them once."""
+    keep = model.n - 1
+    out = np.empty((prompts.shape[0], length), dtype=np.int64)
+    context = prompts[:, prompts.shape[1] - keep :]
+    for step in range(length):
+        out[:, step] = _draw(model, context, rng, float(temperature), top_k)
+        if keep:
+            context = np.concatenate([context[:, 1:], out[:, step : step + 1]], axis=1)
+    return out
+
+
+def beam_search(model: NGramModel, prompts, length: int, *, beam_width: int = 5) -> np.ndarray:
+    """The most probable continuation of each prompt found by beam search, all prompts at once.
+
+    Keeps the ``beam_width`` highest-scoring partial continuations (sum of log-probabilities) per
+    prompt; each step extends every beam by every token and keeps the best ``beam_width``; the
+    best full-length beam is returned. With ``beam_width >= V**(length-1)`` the search is
+    exhaustive. Ties go to the smaller token id, then the earlier beam, so the result is
+    deterministic.
+
+    Returns
+    -------
+    numpy.ndarray of int64, shape (batch, length)
+    """
+    prompts, length = _check_decoding(model, prompts, length)
+    return continue_by_beam_search(model, prompts, length, check_int(beam_width, "beam_width", minimum=1))
+
+
+def continue_by_beam_search(model: NGramModel, prompts: np.ndarray, length: int, width: int) -> np.ndarray:
+    """:func:`beam_search` without checking its arguments, for loops that have checked them once."""
+    batch, keep = prompts.shape[0], model.n - 1
+    w = min(width, model.vocab_size - 1)  # a beam has at most V extensions
+    scores = np.zeros((batch, 1))
+    context = prompts[:, None, prompts.shape[1] - keep :]
+    chosen, parents = [], []  # per step: the token each beam ends with, and the beam it extends
+    for _ in range(length):
+        beams = scores.shape[1]
+        # Each beam's own best w tokens contain the best w extensions over all beams.
+        tok, prob = _top_tokens(model, context.reshape(batch * beams, keep), w)
+        cand_tok = tok.reshape(batch, beams * w)
+        cand_score = (scores[:, :, None] + np.log(prob).reshape(batch, beams, w)).reshape(batch, beams * w)
+        cand_beam = np.broadcast_to(np.repeat(np.arange(beams), w), cand_tok.shape)
+        best = np.lexsort((cand_beam, cand_tok, -cand_score), axis=1)[:, : min(width, beams * w)]
+        src = np.take_along_axis(cand_beam, best, axis=1)
+        new = np.take_along_axis(cand_tok, best, axis=1)
+        scores = np.take_along_axis(cand_score, best, axis=1)
+        context = np.concatenate([np.take_along_axis(context, src[:, :, None], axis=1), new[:, :, None]], axis=2)[:, :, 1:]
+        chosen.append(new)
+        parents.append(src)
+    # Follow the best final beam back through its parents.
+    out = np.empty((batch, length), dtype=np.int64)
+    beam = np.zeros(batch, dtype=np.int64)
+    rows = np.arange(batch)
+    for step in range(length - 1, -1, -1):
+        out[:, step] = chosen[step][rows, beam]
+        beam = parents[step][rows, beam]
+    return out

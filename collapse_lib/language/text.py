@@ -1,0 +1,118 @@
+"""Text for the n-gram models: tokens, the vocabulary, blocks of token ids.
+
+Text is a 2-D integer array of token ids, one row per block (the book cuts text into 64-token
+blocks). Token id 0 is ``<unk>`` (any word outside the vocabulary) and id 1 is ``<s>`` (begin
+of block, never predicted). A vocabulary of ``len(vocabulary)`` ids has
+``vocabulary.predictable`` = ``len(vocabulary) - 1`` predictable tokens (all but ``<s>``): the
+V of the Kneser–Ney formulas.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..validation import check_int
+
+__all__ = ["UNK", "BOS", "tokenize", "Vocabulary", "build_vocabulary", "cut_blocks", "check_blocks"]
+
+UNK = 0  #: token id of ``<unk>``, every word outside the vocabulary
+BOS = 1  #: token id of ``<s>``, the begin-of-block symbol (context only, never predicted)
+
+_TOKEN = re.compile(r"\.\.\.|[a-z]+(?:'[a-z]+)?|[0-9]+|[.,;:!?()]")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-case ``text`` and split it into words, numbers and punctuation marks.
+
+    Words may contain one inner apostrophe ("don't"); the marks kept as tokens are
+    ``. , ; : ! ? ( )``; everything else (quotes, underscores, symbols) is dropped.
+
+    >>> tokenize("The model (it's small) learns: fast, 64 tokens!")
+    ['the', 'model', '(', "it's", 'small', ')', 'learns', ':', 'fast', ',', '64', 'tokens', '!']
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, got {type(text).__name__}")
+    return _TOKEN.findall(text.lower())
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """A fixed list of tokens: ids 0 and 1 are ``<unk>`` and ``<s>``, then the words."""
+
+    tokens: tuple
+
+    def __post_init__(self):
+        object.__setattr__(self, "_index", {tok: i for i, tok in enumerate(self.tokens)})
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    @property
+    def predictable(self) -> int:
+        """The number V of predictable tokens, every id but ``<s>`` (``len(self) - 1``)."""
+        return len(self.tokens) - 1
+
+    def encode(self, tokens: Sequence[str]) -> np.ndarray:
+        """Token ids of ``tokens``; words outside the vocabulary become ``UNK``."""
+        return np.array([self._index.get(tok, UNK) for tok in tokens], dtype=np.int64)
+
+    def decode(self, ids) -> str:
+        """The tokens of ``ids`` joined by spaces (``<s>`` dropped), for reading generated text."""
+        words = [self.tokens[i] for i in np.asarray(ids).ravel() if i != BOS]
+        text = " ".join(words)
+        return re.sub(r" ([.,;:!?)])", r"\1", text).replace("( ", "(")
+
+
+def build_vocabulary(tokens: Sequence[str], *, min_count: int = 1) -> Vocabulary:
+    """The vocabulary of a training text: words seen at least ``min_count`` times, most frequent first.
+
+    Ties are broken alphabetically, so the ids are reproducible.
+    """
+    min_count = check_int(min_count, "min_count", minimum=1)
+    counts: dict = {}
+    for tok in tokens:
+        counts[tok] = counts.get(tok, 0) + 1
+    if not counts:
+        raise ValueError("tokens is empty: a vocabulary needs at least one token")
+    words = sorted((w for w, c in counts.items() if c >= min_count), key=lambda w: (-counts[w], w))
+    return Vocabulary(("<unk>", "<s>") + tuple(words))
+
+
+def cut_blocks(ids, length: int = 64, *, offset: int = 0) -> np.ndarray:
+    """Cut a 1-D token stream into consecutive blocks of ``length`` tokens, starting at ``offset``.
+
+    The incomplete block at the end (and the ``offset`` tokens at the start) are dropped.
+    Returns an int64 array of shape (number of blocks, length).
+    """
+    ids = np.asarray(ids, dtype=np.int64)
+    if ids.ndim != 1:
+        raise ValueError(f"ids must be a 1-D token stream, got shape {ids.shape}")
+    length = check_int(length, "length", minimum=1)
+    offset = check_int(offset, "offset", minimum=0)
+    count = (ids.size - offset) // length
+    if count < 1:
+        raise ValueError(f"a stream of {ids.size} tokens holds no block of length {length} after offset {offset}")
+    return ids[offset : offset + count * length].reshape(count, length)
+
+
+def check_blocks(blocks, name: str, vocab_size: int) -> np.ndarray:
+    """``blocks`` as a 2-D int64 array of token ids in 0..vocab_size-1 without ``BOS``, or a clear error."""
+    try:
+        arr = np.asarray(blocks)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a 2-D array of token ids") from None
+    if arr.ndim == 1:
+        arr = arr[None, :]
+    if arr.ndim != 2 or not (arr.size == 0 or np.issubdtype(arr.dtype, np.integer)):
+        raise TypeError(f"{name} must be a 2-D integer array of token ids (blocks, tokens), got {arr.dtype} {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty: it needs at least one block with at least one token")
+    if arr.min() < 0 or arr.max() >= vocab_size:
+        raise ValueError(f"{name} must hold token ids in 0..{vocab_size - 1}")
+    if np.any(arr == BOS):
+        raise ValueError(f"{name} must not contain the begin-of-block id {BOS}; it is added automatically")
+    return arr.astype(np.int64, copy=False)

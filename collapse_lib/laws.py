@@ -1,0 +1,153 @@
+"""Closed forms that a chapter derives and that another chapter, a test or a tool reuses.
+
+Each law is derived with SymPy in the chapter named in its docstring; that chapter keeps the
+derivation (it is the lesson) and ends by asserting that its lambdified result equals the law
+here at several points. Everything else (other chapters, the exercise checkers, the tests)
+uses these functions, so a law is written once.
+
+All functions broadcast over array arguments and return floats or arrays of floats.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.special
+import scipy.stats
+
+from .discrete import wright_fisher_matrix
+from .validation import check_int, check_probability_vector
+
+__all__ = [
+    "probability_lost",
+    "expected_heterozygosity",
+    "heterozygosity_half_life",
+    "expected_support",
+    "gaussian_sd_factor",
+    "gaussian_expected_sd",
+    "gaussian_expected_w2_squared",
+    "gaussian_log_variance_drift",
+    "gaussian_log_variance_step_variance",
+    "regression_error_replace",
+    "regression_error_accumulate",
+]
+
+
+def _at_least(M, minimum: int, name: str = "M") -> np.ndarray:
+    M = np.asarray(M, dtype=float)
+    if np.any(~np.isfinite(M)) or np.any(M < minimum):
+        raise ValueError(f"{name} must be at least {minimum}, got {M}")
+    return M
+
+
+# ----------------------------------------------------------------------------- categorical loops
+def probability_lost(p, M):
+    """Probability that a category of probability ``p`` draws none of ``M`` samples: (1 - p)^M.
+
+    Chapter 1 (``book/01_self_consuming_loop.md``) derives it; chapter 5 uses it for words.
+    Computed as exp(M log(1 - p)), accurate for tiny p and large M.
+    """
+    p = np.asarray(p, dtype=float)
+    if np.any((p < 0) | (p > 1)):
+        raise ValueError("p must hold probabilities in [0, 1]")
+    M = _at_least(M, 0)
+    with np.errstate(divide="ignore"):
+        return np.exp(M * np.log1p(-p))
+
+
+def expected_heterozygosity(H0, M, t):
+    """E[H_t] = H_0 (1 - 1/M)^t: heterozygosity after ``t`` generations of resampling ``M`` draws.
+
+    Chapter 2 (``book/02_discrete_absorption.md``) derives it from one generation's expectation.
+    """
+    M = _at_least(M, 1)
+    return np.asarray(H0, dtype=float) * (1 - 1 / M) ** np.asarray(t, dtype=float)
+
+
+def heterozygosity_half_life(M):
+    """t_1/2 = ln 2 / ln(M / (M - 1)), the generations for E[H_t] to halve (chapter 2)."""
+    M = _at_least(M, 2)
+    return np.log(2) / np.log(M / (M - 1))
+
+
+def expected_support(p, M: int, generations: int) -> np.ndarray:
+    """E[number of categories alive] at generations 0..``generations`` of resampling ``M`` draws.
+
+    Each category's count is a two-category Wright-Fisher chain: Binomial(M, p_k) at
+    generation 1, then one step of :func:`~collapse_lib.discrete.wright_fisher_matrix` per
+    generation; a category is alive while its count is positive. Chapter 2
+    (``book/02_discrete_absorption.md``) derives this propagation. Returns shape (generations + 1,).
+    """
+    p = check_probability_vector(p)
+    M = check_int(M, "M", minimum=1)
+    generations = check_int(generations, "generations", minimum=0)
+    P = wright_fisher_matrix(M)
+    count_laws = scipy.stats.binom.pmf(np.arange(M + 1)[None, :], M, p[:, None])  # generation 1
+    support = [float(np.count_nonzero(p))]
+    for _ in range(generations):
+        support.append(float(np.sum(1 - count_laws[:, 0])))
+        count_laws = count_laws @ P
+    return np.array(support)
+
+
+# ----------------------------------------------------------------------------- Gaussian loops
+def gaussian_sd_factor(M):
+    """c(M) = E[s] / sigma = sqrt(2 / (M - 1)) Gamma(M / 2) / Gamma((M - 1) / 2).
+
+    The expected sample standard deviation (divisor M - 1) of ``M`` normal samples, in units of
+    the true standard deviation. Chapter 3 (``book/03_gaussian_collapse.md``) derives it from the
+    moments of the chi-square law; evaluated through log-Gamma, so large M does not overflow.
+    """
+    M = _at_least(M, 2)
+    return np.exp(0.5 * np.log(2 / (M - 1)) + scipy.special.gammaln(M / 2) - scipy.special.gammaln((M - 1) / 2))
+
+
+def gaussian_expected_sd(t, M, sampling_bias=1.0):
+    """E[sigma_t] / sigma_0 = (sqrt(lambda) c(M))^t after ``t`` refits on ``M`` samples (chapter 3)."""
+    return np.exp(
+        np.asarray(t, dtype=float) * (np.log(gaussian_sd_factor(M)) + 0.5 * np.log(np.asarray(sampling_bias, float)))
+    )
+
+
+def gaussian_expected_w2_squared(t, M):
+    """E[W_2^2] between N(0, 1) and the Gaussian after ``t`` unbiased refits on ``M`` samples.
+
+    t / M + 2 (1 - c(M)^t), with sigma_0 = 1 (chapter 3). It grows without bound: the mean's
+    random walk never stops. Chapter 4 uses it for the replace scheme (t + 1 fits in all).
+    """
+    return np.asarray(t, dtype=float) / np.asarray(M, dtype=float) + 2 * (1 - gaussian_expected_sd(t, M))
+
+
+def gaussian_log_variance_drift(M, d: int = 1):
+    """Mean change per generation of log det Sigma_t for unbiased refits on ``M`` samples in ``d`` dimensions.
+
+    sum_{i=0}^{d-1} [psi((k - i) / 2) + log(2 / k)] with k = M - 1; for d = 1 the drift
+    delta = psi(k/2) + log(2/k) ~ -1/M of log sigma_t^2 (chapter 3, from the chi-square and
+    Wishart laws).
+    """
+    d = check_int(d, "d", minimum=1)
+    k = _at_least(M, d + 1) - 1
+    return sum(scipy.special.digamma((k - i) / 2) + np.log(2 / k) for i in range(d))
+
+
+def gaussian_log_variance_step_variance(M):
+    """Variance of one step of log sigma_t^2 in 1-D: psi'((M - 1) / 2) (chapter 3)."""
+    k = _at_least(M, 2) - 1
+    return scipy.special.polygamma(1, k / 2)
+
+
+# ----------------------------------------------------------------------------- regression loops
+def regression_error_replace(t):
+    """Excess error of the fixed-design least-squares loop under replace, in units of the first fit's: t + 1.
+
+    Chapter 4 (``book/04_breaking_the_loop.md``) solves the recurrence v_{t+1} = v_t + c.
+    """
+    return np.asarray(t, dtype=float) + 1.0
+
+
+def regression_error_accumulate(t):
+    """The same under accumulate: sum_{s=1}^{t+1} 1 / s^2, bounded by pi^2 / 6 (chapter 4)."""
+    t = np.asarray(t)
+    if np.any(t < 0) or np.any(t != np.round(t)):
+        raise ValueError(f"t must hold whole numbers of generations >= 0, got {t}")
+    terms = np.cumsum(1.0 / np.arange(1, int(t.max(initial=0)) + 2) ** 2)
+    return terms[t.astype(int)]

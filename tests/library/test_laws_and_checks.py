@@ -1,0 +1,90 @@
+"""collapse_lib.laws against independent computations, and the agreement check of collapse_lib.montecarlo."""
+
+import numpy as np
+import pytest
+import scipy.special
+import scipy.stats
+
+from collapse_lib import laws
+from collapse_lib.montecarlo import (
+    DisagreementError,
+    check_agreement,
+    check_disagreement,
+    compare,
+    z_threshold,
+)
+
+
+def test_gaussian_laws_against_direct_formulas():
+    M = np.array([2.0, 3.0, 10.0, 101.0])
+    direct = np.sqrt(2 / (M - 1)) * scipy.special.gamma(M / 2) / scipy.special.gamma((M - 1) / 2)
+    np.testing.assert_allclose(laws.gaussian_sd_factor(M), direct)
+    assert laws.gaussian_sd_factor(1e8) == pytest.approx(1.0, abs=1e-8)  # no overflow for large M
+    # E[s] of M normal samples, from scipy's chi distribution: s = sigma * chi_{M-1} / sqrt(M - 1).
+    np.testing.assert_allclose(laws.gaussian_sd_factor(M), scipy.stats.chi(M - 1).mean() / np.sqrt(M - 1))
+    np.testing.assert_allclose(laws.gaussian_expected_w2_squared(3, 10), 3 / 10 + 2 * (1 - direct[2] ** 3))
+    k = 9
+    assert laws.gaussian_log_variance_drift(10) == pytest.approx(scipy.special.digamma(k / 2) + np.log(2 / k))
+    # log(chi2_k / k) has mean psi(k/2) + log(2/k) and variance psi'(k/2): check by quadrature.
+    chi2 = scipy.stats.chi2(k)
+    mean = chi2.expect(lambda x: np.log(x / k))
+    assert laws.gaussian_log_variance_drift(10) == pytest.approx(mean, rel=1e-6)
+    assert laws.gaussian_log_variance_step_variance(10) == pytest.approx(
+        chi2.expect(lambda x: (np.log(x / k) - mean) ** 2), rel=1e-6)
+    assert laws.gaussian_log_variance_drift(20, 3) == pytest.approx(
+        sum(scipy.special.digamma((19 - i) / 2) + np.log(2 / 19) for i in range(3)))
+
+
+def test_discrete_and_regression_laws():
+    assert laws.probability_lost(0.5, 3) == pytest.approx(0.125)
+    assert laws.probability_lost(1e-12, 1e6) == pytest.approx(np.exp(-1e-6))
+    assert laws.expected_heterozygosity(0.5, 4, 2) == pytest.approx(0.5 * 0.75**2)
+    assert laws.heterozygosity_half_life(2) == pytest.approx(1.0)
+    np.testing.assert_allclose(laws.expected_support([0.5, 0.5], 1, 1), [2.0, 1.0])  # one draw keeps one category
+    assert laws.regression_error_replace(4) == 5
+    np.testing.assert_allclose(laws.regression_error_accumulate([0, 2]), [1, 1 + 1 / 4 + 1 / 9])
+    with pytest.raises(ValueError, match="M must be at least 2"):
+        laws.gaussian_sd_factor(1)
+    with pytest.raises(ValueError, match="p must hold probabilities"):
+        laws.probability_lost(1.5, 3)
+    with pytest.raises(ValueError, match="whole numbers"):
+        laws.regression_error_accumulate(1.5)
+
+
+def test_threshold_is_family_wise():
+    assert z_threshold(1) == pytest.approx(scipy.stats.norm.isf(0.0005))
+    assert z_threshold(1000, false_alarm=0.01) == pytest.approx(scipy.stats.norm.isf(0.01 / 2000))
+    assert z_threshold(10) < z_threshold(100) < z_threshold(1000)
+    with pytest.raises(ValueError, match="comparisons"):
+        z_threshold(0)
+    with pytest.raises(ValueError, match="false_alarm"):
+        z_threshold(5, false_alarm=1.0)
+
+
+def test_check_agreement_passes_a_correct_simulation_and_names_a_wrong_one(capsys):
+    rng = np.random.default_rng(0)
+    samples = rng.normal(loc=np.arange(50.0), size=(400, 50))
+    mean, se = samples.mean(axis=0), samples.std(axis=0, ddof=1) / 20
+    check_agreement({"means": (mean, se, np.arange(50.0)), "first": (mean[0], se[0], 0.0)})
+    assert capsys.readouterr().out.startswith("agreement: 51 comparisons, largest |z| = ")
+    shifted = np.arange(50.0)
+    shifted[17] += 0.5  # 10 standard errors
+    with pytest.raises(DisagreementError, match=r"means\[17\] disagrees with theory: simulation .* theory 17.5"):
+        check_agreement({"means": (mean, se, shifted)})
+    check_disagreement({"shifted": (mean, se, shifted)})
+    assert "wrong law rejected" in capsys.readouterr().out
+    with pytest.raises(DisagreementError, match="the wrong law was not rejected"):
+        check_disagreement({"means": (mean, se, np.arange(50.0))})
+    summary = compare({"means": (mean, se, shifted)})
+    assert summary.comparisons == 50 and summary.worst == "means[17]" and summary.largest_z > 9
+
+
+def test_check_agreement_bad_input():
+    with pytest.raises(TypeError, match="non-empty dict"):
+        check_agreement({})
+    with pytest.raises(TypeError, match="tuple"):
+        check_agreement({"x": [1.0, 0.1, 1.0]})
+    with pytest.raises(ValueError, match="must not be NaN"):
+        check_agreement({"x": (np.nan, 0.1, 1.0)})
+    with pytest.raises(ValueError, match="SEs must be >= 0"):
+        check_agreement({"x": (1.0, -0.1, 1.0)})
