@@ -18,6 +18,8 @@ NOT_COPIES = {
     ("02_discrete_absorption", "0.99"): "1 - q for the worked example q = 0.01, in math",
     ("02_discrete_absorption", "4.5"): "a pen-and-paper solution: e^{-10} worked out by hand",
     ("03_gaussian_collapse", "0.4"): "a pen-and-paper solution's reading of its own sketch",
+    ("03_gaussian_collapse", "1.5"): "the precision-recall figure's alt text reads a mean of 1.5 off the curve; "
+                                     "the printed 1.46 is an unrelated z-score",
     ("04_breaking_the_loop", "1.64"): "the constant pi^2/6 written out",
     ("05_language_models", "3000"): "quoted text ('python 3000')",
     ("05_language_models", "0.01"): "the 1% threshold of the worked example, in math",
