@@ -84,8 +84,10 @@ class Agreement:
     threshold: float
 
     def summary(self) -> str:
-        return (f"{self.comparisons} comparisons, largest |z| = {self.largest_z:.2f} ({self.worst}); "
-                f"threshold {self.threshold:.2f}")
+        """Two short lines (they fit the book's column): the numbers, then where the largest ``|z|`` is."""
+        relation = "<" if self.largest_z < self.threshold else ">="
+        return (f"{self.comparisons} comparisons, largest |z| = {self.largest_z:.2f} {relation} {self.threshold:.2f}\n"
+                f"  largest at {self.worst}")
 
 
 def compare(comparisons: Mapping, *, false_alarm: float = FALSE_ALARM) -> Agreement:
@@ -127,8 +129,9 @@ def check_agreement(comparisons: Mapping, *, false_alarm: float = FALSE_ALARM, q
     quiet : bool, default False
         Do not print the summary line.
 
-    Prints one line (unless ``quiet``), e.g. ``agreement: 150 comparisons, largest |z| = 2.41
-    (heterozygosity[17]); threshold 4.55``. :func:`compare` returns the same summary as a value.
+    Prints a two-line summary (unless ``quiet``), e.g. ``agreement: 150 comparisons, largest
+    |z| = 2.41 < 4.55`` and ``largest at heterozygosity[17]``. :func:`compare` returns the same
+    summary as a value.
 
     Raises
     ------

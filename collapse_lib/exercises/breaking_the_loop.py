@@ -39,7 +39,7 @@ def check_exponential_family(make_family: Callable, *, rng: RNGLike = 0) -> None
     if pvalue < 1e-3:
         raise WrongAnswer(f"the exact path and sampling disagree (KS p = {pvalue:.1e}): is the sum of n exponentials "
                           "with rate r drawn as Gamma with shape n and scale 1/r, and the count n?")
-    correct(f"maximum-likelihood fit, and the exact path agrees with sampling (KS p = {pvalue:.2f})")
+    correct(f"MLE fit; exact path agrees with sampling (KS p = {pvalue:.2f})")
 
 
 def check_ratio(predicted, measured, reg_error: Mapping, *, t: int = 20) -> None:

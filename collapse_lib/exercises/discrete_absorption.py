@@ -77,4 +77,4 @@ def check_half_lives(half_lives, heterozygosity_runs: Sequence, M_values=(20, 40
             direction = "later" if answer > below[0] else "earlier"
             raise WrongAnswer(f"M = {M}: your half-life is {direction} than the first generation at which your mean "
                               "path is below half of generation 0 (count generations from 0)")
-    correct("every half-life is read correctly off a simulation that agrees with H_0 (1 - 1/M)^t")
+    correct("half-lives read off a simulation that agrees with theory")

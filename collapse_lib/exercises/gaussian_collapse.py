@@ -35,7 +35,7 @@ def check_drifts(answer, *, M_values=(5, 10, 20, 50), replicates: int = 20_000, 
             hint = ("close, but not within the Monte Carlo error: a measurement of log(variance) at generation 2M, "
                     "averaged over chains, divided by 2M (not the 1/M expansion)")
         raise WrongAnswer(hint) from None
-    correct("every measured drift agrees with psi(k/2) + log(2/k) within its Monte Carlo error")
+    correct("every drift agrees with psi(k/2) + log(2/k) within its SE")
 
 
 def check_precision_example(answer, *, mean: float = 1.0, sd: float = 0.25) -> None:

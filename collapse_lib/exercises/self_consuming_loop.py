@@ -31,4 +31,4 @@ def check_mass_lost(answer, p, M_values) -> None:
             else:
                 hint = "a category is lost with probability (1 - p_k)^M: check the power"
             raise WrongAnswer(f"for M = {M:.0e} your mass lost is off; {hint}")
-    correct("the expected mass lost matches sum_k p_k (1 - p_k)^M for every M")
+    correct("matches sum_k p_k (1 - p_k)^M for every M")

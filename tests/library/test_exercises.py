@@ -252,7 +252,10 @@ def test_accumulate(corpus):
 
 
 def test_report_counts():
-    # Run last in this module: how many checkers, and how many wrong answers each rejects.
+    # Runs last in this module: how many checkers, and how many wrong answers each rejects. Only
+    # meaningful when every rejection test above ran (not under -k or after a failure).
+    if len(REJECTED) < 10:
+        pytest.skip(f"only {len(REJECTED)} checkers' rejection tests ran in this session")
     assert len(REJECTED) == 10, sorted(REJECTED)
     assert all(count >= 2 for count in REJECTED.values()), REJECTED
     print("\nwrong answers rejected per checker:", dict(sorted(REJECTED.items())))

@@ -66,7 +66,8 @@ def test_check_agreement_passes_a_correct_simulation_and_names_a_wrong_one(capsy
     samples = rng.normal(loc=np.arange(50.0), size=(400, 50))
     mean, se = samples.mean(axis=0), samples.std(axis=0, ddof=1) / 20
     check_agreement({"means": (mean, se, np.arange(50.0)), "first": (mean[0], se[0], 0.0)})
-    assert capsys.readouterr().out.startswith("agreement: 51 comparisons, largest |z| = ")
+    out = capsys.readouterr().out
+    assert out.startswith("agreement: 51 comparisons, largest |z| = ") and "\n  largest at " in out
     shifted = np.arange(50.0)
     shifted[17] += 0.5  # 10 standard errors
     with pytest.raises(DisagreementError, match=r"means\[17\] disagrees with theory: simulation .* theory 17.5"):
