@@ -61,8 +61,8 @@ def z_threshold(comparisons: int, false_alarm: float = FALSE_ALARM) -> float:
 
     Bonferroni over two-sided normal tails: the (1 - false_alarm / (2 N)) normal quantile.
 
-    >>> round(z_threshold(1), 2), round(z_threshold(50), 2), round(z_threshold(2000), 2)
-    (3.29, 4.26, 5.03)
+    >>> [round(z_threshold(n), 2) for n in (1, 50, 2000)]
+    [3.29, 4.26, 5.03]
     """
     comparisons = check_int(comparisons, "comparisons", minimum=1)
     false_alarm = check_real(false_alarm, "false_alarm", low=0, high=1, low_open=True, high_open=True)

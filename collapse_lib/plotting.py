@@ -1,16 +1,41 @@
-"""The book's house style: one look for every figure, theory as lines, simulation as points.
+"""The book's figure standard: one look for every figure, theory as lines, simulation as points.
 
-Colours are the Okabe–Ito palette, which stays distinguishable under the common
-forms of colour blindness. Monte Carlo error is always drawn, as a 95% interval
-(mean ± 1.96 standard errors) unless a chapter says otherwise.
+- **Size.** A figure is :data:`COLUMN_WIDTH` inches wide, the width of the book's text column
+  (672 CSS pixels), so the page shows it at 100%: a point in the figure is a point on the
+  screen. Build figures with :func:`subplots`, which fixes the width and allows at most two
+  panels side by side; more panels are stacked.
+- **Text.** Every label, tick, legend and title is :data:`FONT_SIZE` points, the size of the
+  book's body text (16 CSS px).
+- **Sharpness.** :func:`use_house_style` makes the notebook emit figures as SVG (vector), sharp
+  at any zoom and on high-density screens.
+- **Colour.** The Okabe–Ito palette, which stays distinguishable under the common forms of
+  colour blindness.
+- **Monte Carlo error** is always drawn, as a 95% interval (mean ± 1.96 standard errors)
+  unless a chapter says otherwise. Panels of a multi-panel figure are labelled (a), (b), ...
+  by :func:`label_panels`, and captions refer to them by those letters.
 """
 
 from __future__ import annotations
 
+import string
+
 import matplotlib as mpl
+import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["PALETTE", "use_house_style", "plot_theory", "plot_simulation", "band"]
+__all__ = [
+    "PALETTE", "COLUMN_WIDTH", "FONT_SIZE", "use_house_style", "subplots", "label_panels",
+    "plot_theory", "plot_simulation", "band",
+]
+
+#: Width of the book's text column in inches (672 CSS pixels at 96 pixels per inch).
+COLUMN_WIDTH = 7.0
+
+#: The size in points of every text in a figure (the body text's 16 CSS pixels).
+FONT_SIZE = 12
+
+#: Height of one row of panels, in inches, when a figure does not choose its own.
+ROW_HEIGHT = 3.4
 
 #: Okabe & Ito (2008) colour-blind-safe palette, in the order the book uses it.
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
@@ -20,27 +45,83 @@ Z_95 = 1.959963984540054
 
 
 def use_house_style() -> None:
-    """Set matplotlib defaults for the book (call once at the top of a chapter)."""
+    """Set matplotlib defaults for the book (call once at the top of a chapter).
+
+    In a notebook it also switches inline figures to SVG, so the book's pages get vector figures.
+    """
     mpl.rcParams.update(
         {
-            "figure.figsize": (7.0, 4.0),
-            "figure.dpi": 100,
-            "savefig.dpi": 150,
+            "figure.figsize": (COLUMN_WIDTH, ROW_HEIGHT),
+            "figure.dpi": 96,
+            "savefig.dpi": 192,
             "figure.constrained_layout.use": True,
             "axes.prop_cycle": mpl.cycler(color=PALETTE),
             "axes.grid": True,
             "grid.alpha": 0.3,
             "axes.spines.top": False,
             "axes.spines.right": False,
-            "axes.titlesize": 11,
-            "axes.labelsize": 10,
-            "legend.fontsize": 9,
-            "legend.frameon": False,
+            "font.size": FONT_SIZE,
+            "axes.titlesize": FONT_SIZE,
+            "axes.labelsize": FONT_SIZE,
+            "xtick.labelsize": FONT_SIZE,
+            "ytick.labelsize": FONT_SIZE,
+            "legend.fontsize": FONT_SIZE,
+            "legend.title_fontsize": FONT_SIZE,
+            "figure.titlesize": FONT_SIZE,
+            "legend.frameon": True,  # a legend that must sit over the axes hides no data point behind it
+            "legend.framealpha": 0.85,
+            "legend.edgecolor": "none",
             "lines.linewidth": 1.8,
-            "lines.markersize": 4.5,
-            "font.size": 10,
+            "lines.markersize": 5,
+            "svg.hashsalt": "model-collapse-book",  # the same figure gives the same SVG in every build
         }
     )
+    try:
+        from IPython import get_ipython
+
+        if get_ipython() is not None:
+            from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+            set_matplotlib_formats("svg")
+    except ImportError:  # plain Python: nothing to configure
+        pass
+
+
+def subplots(nrows: int = 1, ncols: int = 1, *, height: float | None = None, **kwargs):
+    """``plt.subplots`` at the column's width: at most two panels side by side.
+
+    Parameters
+    ----------
+    nrows, ncols : int
+        Panels down and across; ``ncols`` is 1 or 2 (three panels across would need text
+        smaller than the body's).
+    height : float, optional
+        Figure height in inches; default ``ROW_HEIGHT`` (3.4) per row of panels.
+    **kwargs
+        Passed to ``matplotlib.pyplot.subplots`` (``sharex``, ``sharey``, ...), except
+        ``figsize``, which this function sets.
+
+    Returns
+    -------
+    fig, axes
+        As ``matplotlib.pyplot.subplots`` returns them.
+    """
+    from collapse_lib.validation import check_int, check_real
+
+    check_int(nrows, "nrows", minimum=1)
+    if check_int(ncols, "ncols", minimum=1) > 2:
+        raise ValueError(f"ncols must be 1 or 2 (more panels are stacked in rows), got {ncols}")
+    if "figsize" in kwargs:
+        raise TypeError("subplots sets figsize itself (the column's width); pass height= instead")
+    height = ROW_HEIGHT * nrows if height is None else check_real(height, "height", low=1.0, high=14.0)
+    return plt.subplots(nrows, ncols, figsize=(COLUMN_WIDTH, height), **kwargs)
+
+
+def label_panels(axes, *, loc: str = "title") -> None:
+    """Label the panels of a figure (a), (b), ... in reading order, before each panel's title."""
+    for letter, ax in zip(string.ascii_lowercase, np.ravel(axes)):
+        title = ax.get_title()
+        ax.set_title(f"({letter}) {title}" if title else f"({letter})", loc="left")
 
 
 def plot_theory(ax, x, y, *, label: str = "theory", color=None, **kwargs):

@@ -40,7 +40,9 @@ def golden_of(executed: nbformat.NotebookNode, source: Path) -> nbformat.Noteboo
         if cell.cell_type != "code":
             continue
         outputs = []
-        for output in cell.outputs:
+        # nbval does not compare an ignored cell's outputs (explorers): storing them would only bloat the golden
+        ignored = "nbval-ignore-output" in cell.metadata.get("tags", [])
+        for output in [] if ignored else cell.outputs:
             output = nbformat.from_dict(output)
             if "data" in output:  # display data and results; their metadata is not compared either
                 output.data = {key: value for key, value in output.data.items() if key not in DROPPED_DATA}

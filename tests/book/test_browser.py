@@ -1,34 +1,47 @@
 """The built site as a reader sees it: every page opened in Debian's Chromium, driven by Selenium.
 
-Checks, page by page: it loads without errors in the browser console, its mathematics is
-typeset by MathJax without errors, every image has alt text, and no traceback is shown; and
-for the site: the "next" link navigates, and search finds a word. Screenshots of a few pages
-are kept in ``tests/artifacts/`` to be looked at.
+Page by page, at 1280 px (a laptop):
 
-The pages load MathJax from a CDN; here, with no network, a small local server serves the
-built site and substitutes a local copy of MathJax 3 (from the ``django-static-mathjax``
-package in requirements.txt). Needs Debian's ``chromium`` and ``chromium-driver`` packages
-(``.ci/run`` installs them) and a built book; skipped with a message otherwise.
+- it loads without errors in the browser console, including errors raised *during* the load
+  (the log is cleared on a blank page first and read after the page has loaded);
+- its mathematics is typeset by MathJax without errors, every image has alt text, and no
+  traceback is shown;
+- every figure is shown at 90% of its size or more (so its text is as large as the figure
+  standard in ``collapse_lib.plotting`` intends);
+- no display equation, code cell or output is wider than the column (nothing scrolls sideways);
+
+at 400 px (a phone): the page itself does not scroll sideways. On the chapters, the static-page
+explorer draws, and moving its first control changes the chart. For the site: the "next" link
+navigates, and search finds a word. Full-page screenshots of every chapter at both widths are
+kept in ``tests/artifacts/`` to be looked at.
+
+Needs Debian's ``chromium`` and ``chromium-driver`` packages (``.ci/run`` installs them) and a
+built book; skipped with a message otherwise. See ``tools/site_browser.py`` for the offline server.
 """
 
 from __future__ import annotations
 
-import functools
-import http.server
-import shutil
-import threading
+import base64
 from pathlib import Path
 
 import pytest
 
 from tools.book_files import ROOT, chapter_sources, toc_files
+from tools.site_browser import (
+    CHROMEDRIVER,
+    CHROMIUM,
+    DESKTOP_WIDTH,
+    HTML,
+    PHONE_WIDTH,
+    chromium,
+    open_page,
+    serve_site,
+    set_width,
+)
 
-HTML = ROOT / "_build" / "html"
 ARTIFACTS = ROOT / "tests" / "artifacts"
-
-CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
-MATHJAX_CDN = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"
-LOCAL_MATHJAX = "/_local_mathjax/es5/tex-mml-chtml.js"
+CHAPTERS = [f"book/{source.stem}" for source in chapter_sources()]
+SMALLEST_FIGURE_SCALE = 0.9
 
 pytestmark = [
     pytest.mark.skipif(not (HTML / "index.html").exists(), reason="book not built: run `jupyter-book build .`"),
@@ -36,111 +49,137 @@ pytestmark = [
                        reason="needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)"),
 ]
 
-
-def mathjax_directory() -> Path:
-    import mathjax  # the django-static-mathjax package: MathJax 3's files, nothing else
-
-    return Path(mathjax.__file__).parent / "static" / "mathjax"
-
-
-class BookHandler(http.server.SimpleHTTPRequestHandler):
-    """Serve the built book, with MathJax taken from the local copy instead of the CDN."""
-
-    def translate_path(self, path):
-        if path.startswith("/_local_mathjax/"):
-            return str(mathjax_directory() / path.split("?")[0][len("/_local_mathjax/"):])
-        return super().translate_path(path)
-
-    def send_head(self):
-        path = self.translate_path(self.path)
-        if path.endswith(".html") and Path(path).is_file():
-            body = Path(path).read_text(encoding="utf-8").replace(MATHJAX_CDN, LOCAL_MATHJAX).encode("utf-8")
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            return None
-        return super().send_head()
-
-    def log_message(self, *args):  # keep the test output clean
-        pass
+PAGE_STATE = """
+const article = document.querySelector('article.bd-article') || document.body;
+// shown to a reader: laid out, and with rendered text (folded cells have none)
+const visible = el => el.offsetParent !== null && el.getBoundingClientRect().width > 0
+    && (el.tagName === 'IMG' || (el.innerText || '').trim() !== '');
+const wider = (el, inner) => {
+    const box = el.getBoundingClientRect().width;
+    return Math.max(el.scrollWidth, inner ? inner.getBoundingClientRect().width : 0) > box + 1;
+};
+const describe = el => (el.innerText || el.textContent || '').trim().slice(0, 80);
+const overflowing = [];
+for (const el of article.querySelectorAll('mjx-container[display="true"]')) {
+    if (visible(el) && wider(el, el.querySelector('mjx-math'))) overflowing.push('equation: ' + describe(el));
+}
+for (const el of article.querySelectorAll('div.cell_input pre, div.cell_output pre, div.highlight pre')) {
+    if (visible(el) && wider(el)) overflowing.push('code or output: ' + describe(el));
+}
+const figures = [];
+for (const img of article.querySelectorAll('img')) {
+    if (!visible(img) || img.closest('.page-explorer')) continue;
+    const intended = img.getAttribute('width') ? parseFloat(img.getAttribute('width')) : img.naturalWidth;
+    figures.push({src: img.src.split('/').pop(), scale: img.getBoundingClientRect().width / intended});
+}
+return {
+    math: document.querySelectorAll('mjx-container').length,
+    mathErrors: document.querySelectorAll('mjx-merror').length,
+    rawMath: document.querySelectorAll('.math').length,
+    imagesWithoutAlt: Array.from(document.images).filter(i => !(i.alt || '').trim()
+        && !i.classList.contains('logo__image')).map(i => i.src),
+    text: document.body.innerText,
+    overflowing: overflowing,
+    figures: figures,
+};
+"""
 
 
 @pytest.fixture(scope="module")
 def site():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(BookHandler, directory=str(HTML)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serve_site() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--window-size=1280,1600", f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"]:
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(60)
-    driver.set_script_timeout(60)
-    yield driver
-    driver.quit()
+def browser():
+    with chromium() as driver:
+        yield driver
 
 
-def open_page(browser, url):
-    browser.get(url)
-    browser.get_log("browser")  # discard nothing yet: read below
-    # Wait for MathJax to finish typesetting (pages without math resolve at once).
-    return browser.execute_async_script(
-        """
-        const done = arguments[arguments.length - 1];
-        const report = () => done({
-            math: document.querySelectorAll('mjx-container').length,
-            mathErrors: document.querySelectorAll('mjx-merror').length,
-            rawMath: document.querySelectorAll('.math').length,
-            imagesWithoutAlt: Array.from(document.images).filter(i => !(i.alt || '').trim()
-                && !i.classList.contains('logo__image')).map(i => i.src),
-            text: document.body.innerText,
-        });
-        if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
-            MathJax.startup.promise.then(report, report);
-        } else { report(); }
-        """
-    )
+def save_full_page(browser, path: Path) -> None:
+    """A screenshot of the whole page, not only the window (Chromium's DevTools protocol)."""
+    shot = browser.execute_cdp_cmd("Page.captureScreenshot", {"captureBeyondViewport": True, "format": "png"})
+    path.write_bytes(base64.b64decode(shot["data"]))
 
 
 @pytest.mark.parametrize("name", toc_files())
-def test_page_loads_cleanly_with_typeset_math_and_alt_text(browser, site, name):
-    browser.get("about:blank")
-    browser.get_log("browser")  # clear the log before the page
-    state = open_page(browser, f"{site}/{name}.html")
-    errors = [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
-    assert not errors, f"{name}: console errors {errors}"
+def test_page_at_laptop_width(browser, site, name):
+    set_width(browser, DESKTOP_WIDTH)
+    errors = open_page(browser, f"{site}/{name}.html")
+    assert not errors, f"{name}: console errors while loading: {errors}"
+    state = browser.execute_script(PAGE_STATE)
     if state["rawMath"]:
         assert state["math"] > 0, f"{name}: MathJax did not typeset the page's math"
     assert state["mathErrors"] == 0, f"{name}: MathJax reported errors"
     assert not state["imagesWithoutAlt"], f"{name}: images without alt text {state['imagesWithoutAlt']}"
     assert "Traceback (most recent call last)" not in state["text"]
-    if name in {"book/preface", "book/02_discrete_absorption", "book/03_gaussian_collapse", "book/05_language_models"}:
+    assert not state["overflowing"], f"{name}: wider than the column at {DESKTOP_WIDTH} px: {state['overflowing']}"
+    small = [f"{figure['src']} at {figure['scale']:.0%}" for figure in state["figures"]
+             if figure["scale"] < SMALLEST_FIGURE_SCALE]
+    assert not small, f"{name}: figures shown below {SMALLEST_FIGURE_SCALE:.0%} of their size: {small}"
+    if name in CHAPTERS or name == "book/preface":
         ARTIFACTS.mkdir(exist_ok=True)
-        browser.save_screenshot(str(ARTIFACTS / f"{name.replace('/', '_')}.png"))
+        save_full_page(browser, ARTIFACTS / f"{Path(name).name}-{DESKTOP_WIDTH}.png")
+
+
+@pytest.mark.parametrize("name", toc_files())
+def test_page_at_phone_width_does_not_scroll_sideways(browser, site, name):
+    set_width(browser, PHONE_WIDTH)
+    try:
+        open_page(browser, f"{site}/{name}.html")
+        widths = browser.execute_script(
+            "return [document.documentElement.scrollWidth, window.innerWidth,"
+            " Array.from(document.querySelectorAll('article *')).filter(el => el.getBoundingClientRect().right"
+            " > window.innerWidth + 1 && !el.closest('mjx-container, pre, .highlight, table, .page-explorer'))"
+            ".slice(0, 5).map(el => el.tagName + ': ' + (el.textContent || '').trim().slice(0, 60))]"
+        )
+        if name in CHAPTERS or name == "book/preface":
+            ARTIFACTS.mkdir(exist_ok=True)
+            save_full_page(browser, ARTIFACTS / f"{Path(name).name}-{PHONE_WIDTH}.png")
+    finally:
+        set_width(browser, DESKTOP_WIDTH)
+    page_width, window_width, culprits = widths
+    assert page_width <= window_width + 1, f"{name}: {page_width} px wide at {window_width} px: {culprits}"
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_static_explorer_responds_to_its_controls(browser, site, name):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    set_width(browser, DESKTOP_WIDTH)
+    errors = open_page(browser, f"{site}/{name}.html")
+    assert not errors, errors
+    WebDriverWait(browser, 30).until(lambda b: b.find_elements(By.CSS_SELECTOR, ".page-explorer-ready svg"))
+    chart = "return document.querySelector('.page-explorer-ready svg').innerHTML"
+    before = browser.execute_script(chart)
+    # Move the first control to another of its values, as a reader would, and let Vega redraw.
+    moved = browser.execute_script(
+        """
+        const control = document.querySelector('.page-explorer-ready .vega-bindings input[type=range],'
+                                              + ' .page-explorer-ready .vega-bindings select');
+        if (control.tagName === 'SELECT') {
+            control.selectedIndex = (control.selectedIndex + 1) % control.options.length;
+            control.dispatchEvent(new Event('change', {bubbles: true}));
+        } else {
+            control.value = control.value === control.min ? control.max : control.min;
+            control.dispatchEvent(new Event('input', {bubbles: true}));
+        }
+        return control.value;
+        """
+    )
+    WebDriverWait(browser, 10).until(lambda b: b.execute_script(chart) != before,
+                                     message=f"{name}: the chart did not change when a control moved to {moved}")
 
 
 def test_next_link_navigates(browser, site):
     from selenium.webdriver.common.by import By
 
-    first, second = chapter_sources()[:2]
-    open_page(browser, f"{site}/book/{first.stem}.html")
+    first, second = CHAPTERS[:2]
+    open_page(browser, f"{site}/{first}.html")
     browser.find_element(By.CSS_SELECTOR, "a.right-next").click()
-    assert browser.current_url.endswith(f"book/{second.stem}.html")
+    assert browser.current_url.endswith(f"{second}.html")
 
 
 def test_search_finds_a_word(browser, site):

@@ -30,3 +30,17 @@ def test_chapter_code_passes_ruff(source, tmp_path):
                             check=False)
     report = result.stdout.replace(str(script), f"{source.relative_to(ROOT)} (as a py:percent script)")
     assert result.returncode == 0, report[-4000:] + result.stderr[-2000:]
+
+
+@pytest.mark.parametrize("source", chapter_sources(), ids=lambda p: p.stem)
+def test_chapter_code_is_formatted_to_the_column(source):
+    """Code cells fit the page's column (CODE_WIDTH characters) and are as ruff formats them."""
+    from tools.format_chapters import CODE_WIDTH, format_chapter, split_options
+
+    text = source.read_text(encoding="utf-8")
+    assert format_chapter(text) == text, f"{source.name}: run `python -m tools.format_chapters`"
+    too_long = [
+        line for cell in read_chapter(source).cells if cell.cell_type == "code"
+        for line in split_options(cell.source)[1].splitlines() if len(line) > CODE_WIDTH
+    ]
+    assert not too_long, f"{source.name}: lines wider than the column ({CODE_WIDTH}): {too_long}"

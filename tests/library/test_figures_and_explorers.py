@@ -1,0 +1,93 @@
+"""The figure standard (collapse_lib.plotting) and the static-page explorers (collapse_lib.page_explorer)."""
+
+from __future__ import annotations
+
+import json
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from collapse_lib import plotting  # noqa: E402
+from collapse_lib.page_explorer import MAX_ROWS, grid_explorer  # noqa: E402
+
+
+def test_figures_are_the_column_wide_with_body_sized_text():
+    plotting.use_house_style()
+    for shape in [(1, 1), (1, 2), (3, 1)]:
+        fig, _ = plotting.subplots(*shape)
+        assert fig.get_figwidth() == plotting.COLUMN_WIDTH
+        plt.close(fig)
+    assert matplotlib.rcParams["xtick.labelsize"] == plotting.FONT_SIZE == 12
+    assert matplotlib.rcParams["legend.fontsize"] == plotting.FONT_SIZE
+
+
+@pytest.mark.parametrize(
+    "kwargs, error",
+    [({"ncols": 3}, ValueError), ({"nrows": 0}, ValueError), ({"ncols": 1.5}, TypeError),
+     ({"figsize": (9, 3)}, TypeError), ({"height": 0.1}, ValueError)],
+)
+def test_subplots_refuses_figures_that_would_be_shrunk(kwargs, error):
+    with pytest.raises(error):
+        plotting.subplots(**kwargs)
+
+
+def test_label_panels_prefixes_titles_in_reading_order():
+    fig, axes = plotting.subplots(2, 2)
+    axes[0, 1].set_title("Gaussian")
+    plotting.label_panels(axes)
+    assert [ax.get_title(loc="left") for ax in axes.ravel()] == ["(a)", "(b) Gaussian", "(c)", "(d)"]
+    plt.close(fig)
+
+
+def grid_table():
+    M = np.repeat([10, 20, 30], 4)
+    return {"M": M, "t": np.tile(np.arange(4), 3), "y": M * 0.5 + np.tile(np.arange(4), 3),
+            "name": np.array(["a", "b"] * 6)}
+
+
+def test_grid_explorer_binds_a_slider_to_an_even_grid_and_filters_by_it():
+    explorer = grid_explorer(grid_table(), x="t", y="y", controls={"M": "samples M"}, series="name", name="demo")
+    param = explorer.spec["params"][0]
+    assert param["bind"]["input"] == "range"
+    assert (param["bind"]["min"], param["bind"]["max"], param["bind"]["step"]) == (10, 30, 10)
+    assert param["value"] == 20  # the middle of the grid by default
+    filters = [step["filter"] for layer in explorer.spec["layer"] for step in layer["transform"]]
+    assert filters and all(param["name"] in f for f in filters)
+    data = next(iter(explorer.spec["datasets"].values())) if "datasets" in explorer.spec else explorer.spec["data"]["values"]
+    assert data.splitlines()[0] == "M,t,y,name" and len(data.splitlines()) == 13
+    page = explorer._repr_mimebundle_()["text/html"]
+    assert 'class="page-explorer"' in page and json.loads(page.split(">", 2)[2].split("</script>")[0]) == explorer.spec
+
+
+def test_grid_explorer_uses_a_menu_for_uneven_or_text_values():
+    table = grid_table()
+    table["M"] = np.repeat([10, 20, 50], 4)
+    explorer = grid_explorer(table, x="t", y="y", controls={"M": "M", "name": "series"}, name="demo",
+                             defaults={"M": 50, "name": "b"})
+    inputs = [param["bind"]["input"] for param in explorer.spec["params"]]
+    assert inputs == ["select", "select"]
+    assert [param["value"] for param in explorer.spec["params"]] == [50, "b"]
+
+
+@pytest.mark.parametrize(
+    "change, error",
+    [
+        (lambda t: {"table": {}}, TypeError),
+        (lambda t: {"table": {**t, "y": t["y"][:3]}}, ValueError),
+        (lambda t: {"x": "missing"}, ValueError),
+        (lambda t: {"y": "name"}, TypeError),
+        (lambda t: {"controls": {}}, TypeError),
+        (lambda t: {"defaults": {"M": 15}}, ValueError),
+        (lambda t: {"table": {k: np.resize(v, MAX_ROWS + 1) for k, v in t.items()}}, ValueError),
+    ],
+)
+def test_grid_explorer_rejects_bad_input_with_a_clear_error(change, error):
+    table = grid_table()
+    arguments = {"table": table, "x": "t", "y": "y", "controls": {"M": "M"}, "name": "demo", **change(table)}
+    with pytest.raises(error):
+        grid_explorer(arguments.pop("table"), **arguments)
