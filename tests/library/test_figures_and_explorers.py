@@ -8,12 +8,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-from collapse_lib import plotting  # noqa: E402
-from collapse_lib.page_explorer import MAX_ROWS, grid_explorer  # noqa: E402
+from collapse_lib import plotting
+from collapse_lib.page_explorer import MAX_ROWS, grid_explorer
 
 
 def test_figures_are_the_column_wide_with_body_sized_text():
