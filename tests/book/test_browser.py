@@ -58,7 +58,8 @@ const wider = (el, inner) => {
     const box = el.getBoundingClientRect().width;
     return Math.max(el.scrollWidth, inner ? inner.getBoundingClientRect().width : 0) > box + 1;
 };
-const describe = el => (el.innerText || el.textContent || '').trim().slice(0, 80);
+// by code points: MathJax's letters lie outside the BMP, and half a surrogate pair cannot be returned
+const describe = el => Array.from((el.innerText || el.textContent || '').trim()).slice(0, 80).join('');
 const overflowing = [];
 for (const el of article.querySelectorAll('mjx-container[display="true"]')) {
     if (visible(el) && wider(el, el.querySelector('mjx-math'))) overflowing.push('equation: ' + describe(el));
@@ -70,7 +71,8 @@ const figures = [];
 for (const img of article.querySelectorAll('img')) {
     if (!visible(img) || img.closest('.page-explorer')) continue;
     const intended = img.getAttribute('width') ? parseFloat(img.getAttribute('width')) : img.naturalWidth;
-    figures.push({src: img.src.split('/').pop(), scale: img.getBoundingClientRect().width / intended});
+    // an image with no size of its own counts as shrunk to nothing, so the check fails rather than skips it
+    figures.push({src: img.src.split('/').pop(), scale: intended > 0 ? img.getBoundingClientRect().width / intended : 0});
 }
 return {
     math: document.querySelectorAll('mjx-container').length,
@@ -82,6 +84,13 @@ return {
     overflowing: overflowing,
     figures: figures,
 };
+"""
+
+
+WAIT_FOR_IMAGES = """
+const done = arguments[arguments.length - 1];
+Promise.all(Array.from(document.images).map(img => img.complete ? null
+    : new Promise(resolve => { img.onload = img.onerror = resolve; }))).then(() => done());
 """
 
 
@@ -108,6 +117,7 @@ def test_page_at_laptop_width(browser, site, name):
     set_width(browser, DESKTOP_WIDTH)
     errors = open_page(browser, f"{site}/{name}.html")
     assert not errors, f"{name}: console errors while loading: {errors}"
+    browser.execute_async_script(WAIT_FOR_IMAGES)  # a figure's size is known once it has loaded
     state = browser.execute_script(PAGE_STATE)
     if state["rawMath"]:
         assert state["math"] > 0, f"{name}: MathJax did not typeset the page's math"
