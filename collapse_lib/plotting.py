@@ -68,6 +68,7 @@ def use_house_style() -> None:
             "legend.fontsize": FONT_SIZE,
             "legend.title_fontsize": FONT_SIZE,
             "figure.titlesize": FONT_SIZE,
+            "figure.labelsize": FONT_SIZE,  # fig.supxlabel / supylabel
             "legend.frameon": True,  # a legend that must sit over the axes hides no data point behind it
             "legend.framealpha": 0.85,
             "legend.edgecolor": "none",
@@ -118,9 +119,14 @@ def subplots(nrows: int = 1, ncols: int = 1, *, height: float | None = None, **k
 
 
 def label_panels(axes, *, loc: str = "title") -> None:
-    """Label the panels of a figure (a), (b), ... in reading order, before each panel's title."""
+    """Label the panels of a figure (a), (b), ... in reading order, before each panel's title.
+
+    The label and the title become one left-aligned title (a centred title is moved there,
+    so the two never overlap).
+    """
     for letter, ax in zip(string.ascii_lowercase, np.ravel(axes)):
-        title = ax.get_title()
+        title = ax.get_title(loc="left") or ax.get_title()
+        ax.set_title("")
         ax.set_title(f"({letter}) {title}" if title else f"({letter})", loc="left")
 
 

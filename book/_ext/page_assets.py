@@ -6,6 +6,8 @@
 - **Widget state**: a chapter's Python explorer (ipywidgets) needs a kernel, and its output is
   removed from the page; myst-nb would still embed the widgets' state (57-126 kB per page) and
   load require.js and the widget manager from a CDN. Both are dropped.
+- **Search snippets** (the search page only): ``_static/search_snippets.js`` shows math in
+  result snippets as text instead of raw TeX, and leaves out display math and code.
 - **Duplicate scripts**: sphinx-thebe registers its configuration script on every read, so
   pages declared ``THEBE_JS_URL`` twice (an error in the browser console). Each page's scripts
   are de-duplicated.
@@ -57,6 +59,8 @@ def page_scripts(app, pagename, templatename, context, doctree) -> None:
         # only this page (html-page-context adds per page); the bundle is an ES module
         app.add_js_file(VEGA_BUNDLE, type="module")
         app.add_js_file("page_explorer.js")
+    if pagename == "search":
+        app.add_js_file("search_snippets.js")  # snippets without raw TeX
 
 
 def setup(app):

@@ -12,7 +12,8 @@ Page by page, at 1280 px (a laptop):
 
 at 400 px (a phone): the page itself does not scroll sideways. On the chapters, the static-page
 explorer draws, and moving its first control changes the chart. For the site: the "next" link
-navigates, and search finds a word. Full-page screenshots of every chapter at both widths are
+navigates, search finds a word and shows snippets without raw TeX, there is one search box, and
+the menu button opens the sidebar on a phone. Full-page screenshots of every chapter at both widths are
 kept in ``tests/artifacts/`` to be looked at.
 
 Needs Debian's ``chromium`` and ``chromium-driver`` packages (``.ci/run`` installs them) and a
@@ -203,3 +204,48 @@ def test_search_finds_a_word(browser, site):
     )
     results = browser.find_elements(By.CSS_SELECTOR, "#search-results ul.search li")
     assert any("Collapse as absorption" in result.text for result in results), [r.text for r in results]
+
+
+def test_search_snippets_show_no_raw_tex(browser, site):
+    """Snippets are the pages' text with math as text: no ``\\(``, ``\\frac`` or ``$$`` (search_snippets.js)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"{site}/search.html?q=variance")
+    WebDriverWait(browser, 30).until(
+        lambda b: len(b.find_elements(By.CSS_SELECTOR, "#search-results ul.search li p.context")) >= 3
+    )
+    snippets = [p.text for p in browser.find_elements(By.CSS_SELECTOR, "#search-results p.context")]
+    raw = [text for text in snippets if any(tex in text for tex in ("\\(", "\\)", "\\frac", "\\mathbb", "$$"))]
+    assert not raw, raw
+
+
+def test_one_search_box_and_working_sidebar_toggle(browser, site):
+    """No second header bar with its own search box; on a phone the menu button opens the sidebar.
+
+    pydata-sphinx-theme 0.17 re-adds its navbar under sphinx-book-theme unless ``navbar_persistent``
+    is set (``_config.yml``); its hidden toggle buttons then capture the clicks of the visible ones.
+    """
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    set_width(browser, DESKTOP_WIDTH)
+    open_page(browser, f"{site}/{CHAPTERS[0]}.html")
+    boxes = browser.execute_script(
+        "return Array.from(document.querySelectorAll('.search-button-field, form.bd-search'))"
+        ".filter(el => el.offsetParent !== null).length"
+    )
+    assert boxes == 1, f"{boxes} search boxes shown"
+    set_width(browser, PHONE_WIDTH)
+    try:
+        open_page(browser, f"{site}/{CHAPTERS[0]}.html")
+        sidebar_left = "return document.querySelector('#pst-primary-sidebar').getBoundingClientRect().left"
+        assert browser.execute_script(sidebar_left) < 0, "the sidebar should start hidden on a phone"
+        visible_toggles = [el for el in browser.find_elements(By.CSS_SELECTOR, "button.primary-toggle")
+                           if el.is_displayed()]
+        assert visible_toggles, "no visible menu button"
+        visible_toggles[0].click()
+        WebDriverWait(browser, 5).until(lambda b: b.execute_script(sidebar_left) >= 0,
+                                        message="the menu button did not open the sidebar")
+    finally:
+        set_width(browser, DESKTOP_WIDTH)

@@ -24,17 +24,12 @@ NOT_COPIES = {
     ("05_language_models", "3000"): "quoted text ('python 3000')",
     ("05_language_models", "0.01"): "the 1% threshold of the worked example, in math",
 }
-# Alt text of figures that still describes the curves with typed numbers; to be glued when these
-# figures are redrawn (the figures issue). Listed so that no new typed number can join them.
-ALT_TEXT_NOT_YET_GLUED = {
-    ("04_breaking_the_loop", number) for number in ("1.6", "0.024", "1.9", "0.03", "0.26")
-} | {("05_language_models", number) for number in ("0.63", "0.31", "210", "3.3", "0.22", "0.64", "0.04", "2.6")}
 
 
 @pytest.mark.parametrize("source", chapter_sources(), ids=lambda p: p.stem)
 def test_no_typed_copies_of_computed_numbers(source):
     found = [(number, context) for number, context in suspects(source)
-             if (source.stem, number) not in NOT_COPIES and (source.stem, number) not in ALT_TEXT_NOT_YET_GLUED]
+             if (source.stem, number) not in NOT_COPIES]
     assert not found, (f"{source.name}: numbers typed in the text that the code prints; glue them "
                        f"(see CONTRIBUTING.md): " + "; ".join(f"{n!r} in ...{c}..." for n, c in found))
 

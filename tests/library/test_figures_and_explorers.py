@@ -41,6 +41,8 @@ def test_label_panels_prefixes_titles_in_reading_order():
     axes[0, 1].set_title("Gaussian")
     plotting.label_panels(axes)
     assert [ax.get_title(loc="left") for ax in axes.ravel()] == ["(a)", "(b) Gaussian", "(c)", "(d)"]
+    # the centred title moved into the label: nothing left to overlap it
+    assert [ax.get_title() for ax in axes.ravel()] == ["", "", "", ""]
     plt.close(fig)
 
 
