@@ -1,8 +1,8 @@
 """Data the chapters start from: real word frequencies, synthetic power laws, English prose.
 
 Nothing here downloads anything: word frequencies come from the ``wordfreq`` package, whose
-word lists are installed with it, and prose from the Python documentation that ships with
-Python itself (``pydoc_data``).
+word lists are installed with it, and prose from a copy of the Python documentation shipped
+with this library (``collapse_lib/datasets``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import numpy as np
 
 from .validation import check_int, check_real
 
-__all__ = ["zipf", "english_word_frequencies", "python_reference_paragraphs"]
+__all__ = ["zipf", "english_word_frequencies", "python_reference_paragraphs", "prose_paragraphs"]
 
 
 def zipf(K: int, exponent: float = 1.0) -> np.ndarray:
@@ -74,26 +74,68 @@ def english_word_frequencies(n_words: int = 5000) -> tuple[list[str], np.ndarray
     return words, freqs / freqs.sum()
 
 
+#: The shipped copy of the Python Language Reference's prose (see ``datasets/README.md``): the
+#: Python release it was extracted from, its file, and the SHA-256 of that file.
+PYTHON_REFERENCE_RELEASE = "3.11.7"
+PYTHON_REFERENCE_FILE = f"python_reference_{PYTHON_REFERENCE_RELEASE}.txt"
+PYTHON_REFERENCE_SHA256 = "1fe29a7552855bddee0c491509cbc736defff4c1984da3a67e6d0123cb19eae2"
+
+
 def python_reference_paragraphs() -> list[str]:
-    """Paragraphs of English prose from the Python Language Reference, as shipped with Python.
+    """Paragraphs of English prose from the Python Language Reference (Python 3.11.7).
 
-    The text is ``pydoc_data.topics``, the part of the Python documentation that the ``help()``
-    command prints (the language reference: statements, expressions, the data model, ...),
-    installed with every CPython. It is human-written technical English, distributed under the
-    PSF License Version 2 (the licence of the Python documentation). Headings, code examples,
-    grammar rules and tables are removed: a paragraph is kept when it is prose, i.e. not indented
-    as a literal block and containing no interactive-session prompt (``>>>``), grammar rule
-    (``::=``) or table border. Lines are joined, so each paragraph is one string.
+    The text is the part of the Python documentation that the ``help()`` command prints (the
+    language reference: statements, expressions, the data model, ...), human-written technical
+    English distributed under the PSF License Version 2 (notice in ``datasets/PSF-LICENSE.txt``).
+    Headings, code examples, grammar rules and tables are removed (see
+    :func:`prose_paragraphs`); each paragraph is one string.
 
-    The topics are read in alphabetical order, so the list is the same on every run of the same
-    Python version (the text changes slightly between Python releases).
+    The paragraphs are a fixed copy shipped with ``collapse_lib``, extracted from Python
+    ``PYTHON_REFERENCE_RELEASE``'s ``pydoc_data.topics`` by ``tools/snapshot_python_reference.py``.
+    The interpreter's own copy is not used: it changes between patch releases, and every reader
+    must get the same text (and so the same numbers) whatever Python they run.
+
+    Returns
+    -------
+    list of str
+        1,534 paragraphs, in the order of their topics' names.
+
+    Raises
+    ------
+    RuntimeError
+        If the shipped file was modified (its SHA-256 differs from ``PYTHON_REFERENCE_SHA256``).
+    """
+    import hashlib
+    from importlib import resources
+
+    raw = resources.files("collapse_lib").joinpath("datasets", PYTHON_REFERENCE_FILE).read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != PYTHON_REFERENCE_SHA256:
+        raise RuntimeError(
+            f"collapse_lib/datasets/{PYTHON_REFERENCE_FILE} has SHA-256 {digest}, expected "
+            f"{PYTHON_REFERENCE_SHA256}: the shipped text was modified; restore it from the repository"
+        )
+    return raw.decode("utf-8").removesuffix("\n").split("\n")  # not splitlines(): it also splits at \x0c, \u2028, ...
+
+
+def prose_paragraphs(topics: dict[str, str]) -> list[str]:
+    """The prose paragraphs of ``pydoc_data.topics``-style documentation, topics in name order.
+
+    A paragraph is kept when it is prose: not a heading with its underline, not indented as a
+    literal block (code, grammar, a table), and containing no interactive-session prompt
+    (``>>>``), grammar rule (``::=``) or table border. Lines are joined with single spaces.
+
+    Parameters
+    ----------
+    topics : dict of str to str
+        Topic name to its text, as in ``pydoc_data.topics.topics``.
 
     Returns
     -------
     list of str
     """
-    from pydoc_data.topics import topics  # imported here: only chapter 5 needs it
-
+    if not isinstance(topics, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in topics.items()):
+        raise TypeError("topics must be a dict of topic names (str) to texts (str)")
     paragraphs = []
     for key in sorted(topics):
         for block in re.split(r"\n\s*\n", topics[key]):

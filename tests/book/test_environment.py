@@ -71,3 +71,17 @@ def test_the_running_environment_matches_the_pins():
         if installed != pinned_version:
             mismatched[name] = (pinned_version, installed)
     assert not mismatched, f"installed versions differ from requirements.txt (pinned, installed): {mismatched}"
+
+
+def test_the_workflow_runs_the_python_release_of_runtime_txt_and_of_the_shipped_text():
+    """CI's Python is one exact release: the minor version of runtime.txt (Binder's), and the release
+    whose documentation chapter 5's shipped text was extracted from (``collapse_lib.data``)."""
+    from collapse_lib.data import PYTHON_REFERENCE_RELEASE
+
+    workflow = (ROOT / ".github" / "workflows" / "book.yml").read_text(encoding="utf-8")
+    images = re.findall(r"container:\s*python:(\d+\.\d+\.\d+)-", workflow)
+    assert images, "the workflow must run in a python:X.Y.Z container (an exact release)"
+    runtime = (ROOT / "runtime.txt").read_text(encoding="utf-8").strip()
+    for release in images:
+        assert runtime == "python-" + ".".join(release.split(".")[:2]), (release, runtime)
+        assert release == PYTHON_REFERENCE_RELEASE, (release, PYTHON_REFERENCE_RELEASE)

@@ -87,3 +87,56 @@ def test_mean_and_se_and_z_scores():
     assert mean0.shape == (4,)
     with pytest.raises(ValueError, match="at least 2 replicates"):
         mean_and_se(np.ones((3, 1)))
+
+
+def test_shipped_python_reference_text_is_intact_and_complete():
+    import hashlib
+    from importlib import resources
+
+    raw = resources.files("collapse_lib").joinpath("datasets", data.PYTHON_REFERENCE_FILE).read_bytes()
+    assert hashlib.sha256(raw).hexdigest() == data.PYTHON_REFERENCE_SHA256
+    paragraphs = data.python_reference_paragraphs()
+    assert len(paragraphs) == 1534
+    assert all(paragraph and paragraph == paragraph.strip() for paragraph in paragraphs)
+    notice = resources.files("collapse_lib").joinpath("datasets", "PSF-LICENSE.txt").read_text(encoding="utf-8")
+    assert "PYTHON SOFTWARE FOUNDATION LICENSE VERSION 2" in notice and data.PYTHON_REFERENCE_RELEASE in notice
+
+
+def test_python_reference_text_does_not_depend_on_the_interpreter(monkeypatch):
+    """Another Python release's pydoc_data (here: a different text) changes nothing."""
+    import sys
+    import types
+
+    before = data.python_reference_paragraphs()
+    other = types.ModuleType("pydoc_data.topics")
+    other.topics = {"assert": "A different release's text.\n\nWith other paragraphs."}
+    monkeypatch.setitem(sys.modules, "pydoc_data.topics", other)
+    assert data.python_reference_paragraphs() == before
+
+
+def test_a_modified_python_reference_text_is_refused(monkeypatch):
+    monkeypatch.setattr(data, "PYTHON_REFERENCE_SHA256", "0" * 64)
+    with pytest.raises(RuntimeError, match="was modified"):
+        data.python_reference_paragraphs()
+
+
+def test_prose_paragraphs_keeps_prose_and_drops_headings_code_and_grammar():
+    topics = {
+        "b": "Heading\n*******\n\nSome prose\nover two lines.\n\n   code = 1\n\n>>> 1 + 1\n\n"
+             "expr ::= term\n\n* a bullet\n  item",
+        "a": "First topic.",
+    }
+    assert data.prose_paragraphs(topics) == ["First topic.", "Some prose over two lines.", "* a bullet item"]
+    with pytest.raises(TypeError, match="topics"):
+        data.prose_paragraphs(["not", "a", "dict"])
+
+
+def test_shipped_text_is_what_the_snapshot_tool_extracts_from_its_release():
+    import platform
+
+    if platform.python_version() != data.PYTHON_REFERENCE_RELEASE:
+        pytest.skip(f"the text was extracted from Python {data.PYTHON_REFERENCE_RELEASE}; "
+                    f"this is {platform.python_version()}")
+    from pydoc_data.topics import topics
+
+    assert data.prose_paragraphs(topics) == data.python_reference_paragraphs()
