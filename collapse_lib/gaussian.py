@@ -194,6 +194,20 @@ def simulate(
     return GaussianChain(means=np.moveaxis(means, 0, 1), covs=np.moveaxis(covs, 0, 1))
 
 
+def _check_covariances(cov: np.ndarray, name: str) -> None:
+    """Refuse matrices that are not symmetric positive semi-definite (up to rounding)."""
+    if cov.shape[-1] == 1:
+        if (cov < 0).any():
+            raise ValueError(f"{name} must be a variance >= 0 (positive semi-definite), got {cov.min():g}")
+        return
+    scale = np.abs(cov).max(axis=(-2, -1), keepdims=True)
+    if (np.abs(cov - np.swapaxes(cov, -1, -2)) > 1e-10 * np.maximum(scale, 1e-300)).any():
+        raise ValueError(f"{name} must be symmetric")
+    eigenvalues = np.linalg.eigvalsh(cov)
+    if (eigenvalues < -1e-10 * np.maximum(scale[..., 0], 1e-300)).any():
+        raise ValueError(f"{name} must be positive semi-definite; an eigenvalue is {eigenvalues.min():g}")
+
+
 def wasserstein2(mean1, cov1, mean2, cov2) -> np.ndarray | float:
     """Wasserstein-2 distance (not squared) between Gaussians, broadcasting over leading axes.
 
@@ -213,8 +227,13 @@ def wasserstein2(mean1, cov1, mean2, cov2) -> np.ndarray | float:
     float or numpy.ndarray
         The distance, with the broadcast leading shape (a float for single Gaussians).
     """
-    mean1, mean2 = np.asarray(mean1, dtype=float), np.asarray(mean2, dtype=float)
-    cov1, cov2 = np.asarray(cov1, dtype=float), np.asarray(cov2, dtype=float)
+    arrays = {}
+    for name, value in (("mean1", mean1), ("cov1", cov1), ("mean2", mean2), ("cov2", cov2)):
+        try:
+            arrays[name] = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            raise TypeError(f"{name} must be a number or an array of numbers, got {type(value).__name__}") from None
+    mean1, cov1, mean2, cov2 = arrays.values()
     if cov1.ndim == 0 and cov2.ndim == 0:  # two 1-D Gaussians given by scalars
         mean1, mean2 = mean1[..., None], mean2[..., None]
     if cov1.ndim == 0:
@@ -234,6 +253,8 @@ def wasserstein2(mean1, cov1, mean2, cov2) -> np.ndarray | float:
             raise ValueError(f"{name} must have last dimension {d} to match the covariances, got {array.shape}")
     if not all(np.all(np.isfinite(a)) for a in (mean1, mean2, cov1, cov2)):
         raise ValueError("means and covariances must be finite")
+    for name, cov in (("cov1", cov1), ("cov2", cov2)):
+        _check_covariances(cov, name)
     root2 = psd_sqrt(cov2)
     cross = np.linalg.eigvalsh(root2 @ cov1 @ root2)
     bures2 = np.trace(cov1, axis1=-2, axis2=-1) + np.trace(cov2, axis1=-2, axis2=-1) - 2 * np.sqrt(

@@ -8,19 +8,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validation import check_int
+from .validation import check_distributions, check_int
 
 __all__ = ["total_variation", "hellinger", "heterozygosity", "support_size", "lost_mass", "distinct_ngram_ratio"]
 
 
 def _as_distributions(p, q=None, names=("p", "q")):
-    p = np.asarray(p, dtype=float)
-    if p.ndim == 0:
-        raise ValueError(f"{names[0]} must have a last axis of categories, got a scalar")
+    """Probability vectors along the last axis (checked), two of them with as many categories."""
+    p = check_distributions(p, names[0])
     if q is None:
         return p
-    q = np.asarray(q, dtype=float)
-    if q.ndim == 0 or p.shape[-1] != q.shape[-1]:
+    q = check_distributions(q, names[1])
+    if p.shape[-1] != q.shape[-1]:
         raise ValueError(
             f"{names[0]} and {names[1]} must have the same number of categories (last axis), "
             f"got shapes {p.shape} and {q.shape}"

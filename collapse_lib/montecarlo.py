@@ -40,16 +40,42 @@ FALSE_ALARM = 1e-3
 
 def mean_and_se(samples, axis: int = -1) -> tuple[np.ndarray, np.ndarray]:
     """Mean over replicates along ``axis`` and its Monte Carlo standard error ``sd / sqrt(R)``."""
-    samples = np.asarray(samples, dtype=float)
+    try:
+        samples = np.asarray(samples, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"samples must be an array of numbers, got {type(samples).__name__}") from None
+    axis = check_int(axis, "axis", minimum=-max(samples.ndim, 1))
+    if samples.ndim == 0 or axis >= samples.ndim:
+        raise ValueError(f"samples must have an axis {axis} of replicates, got shape {samples.shape}")
     R = samples.shape[axis]
     if R < 2:
         raise ValueError(f"samples needs at least 2 replicates along axis {axis}, got {R}")
+    if not np.all(np.isfinite(samples)):
+        raise ValueError("samples must be finite (no NaN or inf): a mean and standard error of them mean nothing")
     return samples.mean(axis=axis), samples.std(axis=axis, ddof=1) / np.sqrt(R)
 
 
 def z_scores(estimate, se, theory) -> np.ndarray:
     """(estimate - theory) / se, elementwise. A zero standard error with exact agreement gives 0."""
-    estimate, se, theory = (np.asarray(a, dtype=float) for a in (estimate, se, theory))
+    arrays = []
+    for name, value in (("estimate", estimate), ("se", se), ("theory", theory)):
+        try:
+            array = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            raise TypeError(f"{name} must be a number or an array of numbers, got {type(value).__name__}") from None
+        arrays.append(array)
+    estimate, se, theory = arrays
+    try:
+        np.broadcast_shapes(estimate.shape, se.shape, theory.shape)
+    except ValueError:
+        raise ValueError(f"estimate, se and theory must broadcast together, got shapes "
+                         f"{estimate.shape}, {se.shape} and {theory.shape}") from None
+    # A NaN would compare as "not larger than the threshold" and pass a check: refuse it.
+    for name, array in (("estimate", estimate), ("theory", theory)):
+        if np.isnan(array).any():
+            raise ValueError(f"{name} contains NaN")
+    if np.isnan(se).any() or (se < 0).any() or np.isinf(se).any():
+        raise ValueError("se must be finite and >= 0 (a NaN standard error would let any difference pass)")
     difference = estimate - theory
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(se > 0, difference / np.where(se > 0, se, 1.0), np.where(difference == 0, 0.0, np.inf))

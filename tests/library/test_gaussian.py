@@ -210,3 +210,14 @@ def test_bartlett_factor_gives_wishart_moments():
     reference = scipy.stats.wishart(df=k, scale=np.eye(d)).rvs(size=R, random_state=6)
     for i, j in [(0, 0), (2, 2), (1, 0), (2, 1)]:
         assert scipy.stats.ks_2samp(W[:, i, j], reference[:, i, j]).pvalue > 1e-3
+
+
+def test_wasserstein2_refuses_covariances_that_are_not_positive_semi_definite():
+    with pytest.raises(ValueError, match="variance >= 0"):
+        gaussian.wasserstein2(0.0, -1.0, 0.0, 1.0)
+    with pytest.raises(ValueError, match="positive semi-definite"):
+        gaussian.wasserstein2(np.zeros(2), np.array([[1.0, 2.0], [2.0, 1.0]]), np.zeros(2), np.eye(2))
+    with pytest.raises(ValueError, match="symmetric"):
+        gaussian.wasserstein2(np.zeros(2), np.array([[1.0, 0.5], [0.0, 1.0]]), np.zeros(2), np.eye(2))
+    with pytest.raises(TypeError, match="mean1"):
+        gaussian.wasserstein2("a", 1.0, 0.0, 1.0)

@@ -89,3 +89,20 @@ def test_check_agreement_bad_input():
         check_agreement({"x": (np.nan, 0.1, 1.0)})
     with pytest.raises(ValueError, match="SEs must be >= 0"):
         check_agreement({"x": (1.0, -0.1, 1.0)})
+
+
+def test_z_scores_and_mean_and_se_refuse_values_that_would_pass_any_check():
+    import numpy as np
+
+    from collapse_lib.montecarlo import mean_and_se, z_scores
+
+    with pytest.raises(ValueError, match="se must be finite"):
+        z_scores(0.0, se=np.nan, theory=0.0)  # a NaN z-score is never above a threshold
+    with pytest.raises(ValueError, match="se must be finite"):
+        z_scores(0.0, se=-1.0, theory=0.0)
+    with pytest.raises(ValueError, match="estimate contains NaN"):
+        z_scores(np.nan, se=1.0, theory=0.0)
+    with pytest.raises(ValueError, match="axis"):
+        mean_and_se(0.0)
+    with pytest.raises(ValueError, match="finite"):
+        mean_and_se([1.0, np.nan, 2.0])

@@ -140,3 +140,21 @@ def test_shipped_text_is_what_the_snapshot_tool_extracts_from_its_release():
     from pydoc_data.topics import topics
 
     assert data.prose_paragraphs(topics) == data.python_reference_paragraphs()
+
+
+@pytest.mark.parametrize("bad, message", [
+    ([2.0], "sum to 1"), ([], "non-empty"), ([0.5, float("nan")], "finite"), ([1.5, -0.5], "non-negative"),
+    (["a", "b"], "array of probabilities"),
+])
+def test_distribution_measures_refuse_what_is_not_a_distribution(bad, message):
+    error = TypeError if message == "array of probabilities" else ValueError
+    with pytest.raises(error, match=message):
+        metrics.heterozygosity(bad)
+
+
+def test_sums_to_one_tolerance_does_not_grow_with_the_number_of_categories():
+    K = 10**6
+    p = np.full(K, 1.0 / K)
+    assert metrics.heterozygosity(p) == pytest.approx(1 - 1 / K)
+    with pytest.raises(ValueError, match="sum to 1"):
+        metrics.heterozygosity(p * 1.0009)
