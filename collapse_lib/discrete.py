@@ -6,7 +6,7 @@ frequencies. This is the multinomial (haploid) Wright–Fisher chain of populati
 genetics. This module simulates it, builds its transition matrix for two categories,
 and analyses absorbing Markov chains through the fundamental matrix.
 
-Chapter: ``book/02_discrete_absorption.ipynb``.
+Chapter: ``book/02_discrete_absorption.md``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,14 @@ import numpy as np
 import scipy.linalg
 import scipy.stats
 
-from .validation import PROBABILITY_ATOL, RNGLike, as_generator, check_int, check_probability_vector
+from .validation import (
+    PROBABILITY_ATOL,
+    RNGLike,
+    as_float_array,
+    as_generator,
+    check_int,
+    check_probability_vector,
+)
 
 __all__ = [
     "resample",
@@ -323,10 +330,7 @@ def absorption(P) -> AbsorptionResult:
         diagonal_one = np.array([sympy.simplify(P[i, i] - 1) == 0 for i in range(S)])
         adjacency = np.array([[P[i, j] != 0 for j in range(S)] for i in range(S)])
     else:
-        try:
-            P = np.asarray(P, dtype=float)
-        except (TypeError, ValueError):
-            raise TypeError(f"P must be a square numeric matrix, got {type(P).__name__}") from None
+        P = as_float_array(P, "P", "a square numeric matrix")
         if P.ndim != 2 or P.shape[0] != P.shape[1]:
             raise ValueError(f"P must be a square matrix, got shape {P.shape}")
         if not np.all(np.isfinite(P)):

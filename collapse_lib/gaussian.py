@@ -10,7 +10,7 @@ M - 1. Two simulators give the same process in distribution:
   covariance is Wishart with M - 1 degrees of freedom and scale sampling_bias * cov_t (drawn by
   the Bartlett decomposition, vectorized over replicates). Its cost does not grow with M.
 
-Chapter: ``book/03_gaussian_collapse.ipynb``.
+Chapter: ``book/03_gaussian_collapse.md``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .validation import RNGLike, as_generator, check_choice, check_int, check_real
+from .validation import RNGLike, as_float_array, as_generator, check_choice, check_int, check_real
 
 __all__ = ["simulate", "GaussianChain", "wasserstein2", "psd_sqrt", "bartlett_factor"]
 
@@ -45,11 +45,8 @@ class GaussianChain:
 
 def _check_gaussian(mean, cov) -> tuple[np.ndarray, np.ndarray]:
     """Validate a mean and covariance; scalars mean 1-D. Return arrays of shape (d,) and (d, d)."""
-    try:
-        mean = np.atleast_1d(np.asarray(mean, dtype=float))
-        cov = np.asarray(cov, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError("mean and cov must be numbers or numeric arrays") from None
+    mean = np.atleast_1d(as_float_array(mean, "mean"))
+    cov = as_float_array(cov, "cov")
     if cov.ndim == 0:
         cov = cov.reshape(1, 1)
     if mean.ndim != 1:
@@ -227,13 +224,8 @@ def wasserstein2(mean1, cov1, mean2, cov2) -> np.ndarray | float:
     float or numpy.ndarray
         The distance, with the broadcast leading shape (a float for single Gaussians).
     """
-    arrays = {}
-    for name, value in (("mean1", mean1), ("cov1", cov1), ("mean2", mean2), ("cov2", cov2)):
-        try:
-            arrays[name] = np.asarray(value, dtype=float)
-        except (TypeError, ValueError):
-            raise TypeError(f"{name} must be a number or an array of numbers, got {type(value).__name__}") from None
-    mean1, cov1, mean2, cov2 = arrays.values()
+    mean1, cov1, mean2, cov2 = (as_float_array(value, name) for name, value in
+                                (("mean1", mean1), ("cov1", cov1), ("mean2", mean2), ("cov2", cov2)))
     if cov1.ndim == 0 and cov2.ndim == 0:  # two 1-D Gaussians given by scalars
         mean1, mean2 = mean1[..., None], mean2[..., None]
     if cov1.ndim == 0:

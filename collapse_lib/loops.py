@@ -34,7 +34,7 @@ from .schemes import (
     Scheme,
     as_scheme,
 )
-from .validation import RNGLike, as_generator, check_int, check_real
+from .validation import RNGLike, as_float_array, as_generator, check_int, check_real
 
 __all__ = [
     "SCHEMES",
@@ -160,10 +160,7 @@ def run_loop(
     synthetic_size = check_int(synthetic_size, "synthetic_size", minimum=1)
     R = check_int(replicates, "replicates", minimum=1)
     rng = as_generator(rng)
-    try:
-        real = np.asarray(real_data, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError("real_data must be a numeric array") from None
+    real = as_float_array(real_data, "real_data", "a numeric array")
     if real.ndim == family.data_ndim:
         real = np.broadcast_to(real, (R,) + real.shape)
     elif real.ndim != family.data_ndim + 1 or real.shape[0] != R:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.stats
 
-from .validation import check_int, check_real
+from .validation import as_float_array, check_int, check_real
 
 __all__ = [
     "FALSE_ALARM",
@@ -40,10 +40,7 @@ FALSE_ALARM = 1e-3
 
 def mean_and_se(samples, axis: int = -1) -> tuple[np.ndarray, np.ndarray]:
     """Mean over replicates along ``axis`` and its Monte Carlo standard error ``sd / sqrt(R)``."""
-    try:
-        samples = np.asarray(samples, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"samples must be an array of numbers, got {type(samples).__name__}") from None
+    samples = as_float_array(samples, "samples", "an array of numbers")
     axis = check_int(axis, "axis", minimum=-max(samples.ndim, 1))
     if samples.ndim == 0 or axis >= samples.ndim:
         raise ValueError(f"samples must have an axis {axis} of replicates, got shape {samples.shape}")
@@ -57,14 +54,8 @@ def mean_and_se(samples, axis: int = -1) -> tuple[np.ndarray, np.ndarray]:
 
 def z_scores(estimate, se, theory) -> np.ndarray:
     """(estimate - theory) / se, elementwise. A zero standard error with exact agreement gives 0."""
-    arrays = []
-    for name, value in (("estimate", estimate), ("se", se), ("theory", theory)):
-        try:
-            array = np.asarray(value, dtype=float)
-        except (TypeError, ValueError):
-            raise TypeError(f"{name} must be a number or an array of numbers, got {type(value).__name__}") from None
-        arrays.append(array)
-    estimate, se, theory = arrays
+    estimate, se, theory = (as_float_array(value, name) for name, value in
+                            (("estimate", estimate), ("se", se), ("theory", theory)))
     try:
         np.broadcast_shapes(estimate.shape, se.shape, theory.shape)
     except ValueError:

@@ -67,12 +67,17 @@ def check_int(value, name: str, *, minimum: int) -> int:
     return int(value)
 
 
+def as_float_array(value, name: str, what: str = "a number or an array of numbers") -> np.ndarray:
+    """``value`` as a float array; a ``TypeError`` naming the argument if it is not numeric."""
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be {what}, got {type(value).__name__}") from None
+
+
 def check_probability_vector(p, name: str = "p") -> np.ndarray:
     """Return ``p`` as a float array of shape (K,) that is a probability vector."""
-    try:
-        arr = np.asarray(p, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a 1-D array of probabilities, got {type(p).__name__}") from None
+    arr = as_float_array(p, name, "a 1-D array of probabilities")
     if arr.ndim != 1 or arr.size == 0:
         raise ValueError(f"{name} must be a non-empty 1-D array of probabilities, got shape {arr.shape}")
     arr = check_distributions(arr, name)
@@ -86,10 +91,7 @@ def check_distributions(p, name: str = "p") -> np.ndarray:
     and every vector must sum to 1 within ``PROBABILITY_ATOL``, the same tolerance whatever the
     number of categories (a sum's rounding error is far smaller: about ``log2(K)`` ulps).
     """
-    try:
-        arr = np.asarray(p, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be an array of probabilities, got {type(p).__name__}") from None
+    arr = as_float_array(p, name, "an array of probabilities")
     if arr.ndim == 0 or arr.shape[-1] == 0:
         raise ValueError(f"{name} must have a non-empty last axis of categories, got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):

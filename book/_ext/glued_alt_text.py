@@ -1,4 +1,4 @@
-"""Computed numbers in figures' alt text: ``{{name}}`` or ``{{name:.2f}}`` in ``mystnb.image.alt``.
+"""Computed numbers in figures' alt text: ``{{name}}``, ``{{name:.2f}}`` or ``{{name:2sig}}`` in ``mystnb.image.alt``.
 
 myst-nb's ``{glue:text}`` role puts a number computed by a chapter's code into its prose and
 captions, but an image's alt text is a plain string read from the cell metadata. This extension
@@ -35,10 +35,20 @@ def glued_values(app, docname: str) -> dict[str, str]:
     return values
 
 
+SIGNIFICANT = re.compile(r"(\d+)sig")
+
+
 def format_value(text: str, spec: str | None) -> str:
+    """Format a glued value with a Python format spec, or ``Nsig``: N significant figures in
+    plain notation (280 and 1,300 rather than ``.2g``'s 2.8e+02 and 1.3e+03)."""
     if not spec:
         return text
-    return format(ast.literal_eval(text), spec)
+    value = ast.literal_eval(text)
+    significant = SIGNIFICANT.fullmatch(spec)
+    if significant:
+        rounded = float(f"{value:.{significant.group(1)}g}")
+        return f"{rounded:,.0f}" if abs(rounded) >= 10 ** int(significant.group(1)) - 0.5 else f"{rounded:g}"
+    return format(value, spec)
 
 
 def fill_alt_text(app, doctree) -> None:

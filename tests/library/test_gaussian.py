@@ -183,7 +183,7 @@ def test_wasserstein2_bad_input():
         (dict(method="exactly"), ValueError, "method must be one of"),
         (dict(replicates=0), ValueError, "replicates must be an integer >= 1"),
         (dict(mean=np.zeros(3), cov=np.eye(3), M=3), ValueError, "at least d \\+ 1 = 4"),
-        (dict(mean="zero"), TypeError, "numeric"),
+        (dict(mean="zero"), TypeError, "mean must be a number"),
     ],
 )
 def test_bad_input(kwargs, error, message):
