@@ -11,7 +11,7 @@ import re
 
 import numpy as np
 
-from .validation import check_int, check_real
+from .validation import check_int, check_memory, check_real
 
 __all__ = ["zipf", "english_word_frequencies", "python_reference_paragraphs", "prose_paragraphs"]
 
@@ -34,6 +34,7 @@ def zipf(K: int, exponent: float = 1.0) -> np.ndarray:
     """
     K = check_int(K, "K", minimum=1)
     exponent = check_real(exponent, "exponent", low=0)
+    check_memory(2 * 8.0 * K, "K", "the probabilities")
     weights = np.arange(1, K + 1, dtype=float) ** (-exponent)
     return weights / weights.sum()
 

@@ -15,7 +15,14 @@ import scipy.special
 import scipy.stats
 
 from .discrete import wright_fisher_matrix
-from .validation import check_int, check_probability_vector
+from .validation import (
+    MAX_GENERATIONS,
+    check_count_array,
+    check_int,
+    check_memory,
+    check_probability_vector,
+    check_real_array,
+)
 
 __all__ = [
     "probability_lost",
@@ -32,13 +39,6 @@ __all__ = [
 ]
 
 
-def _at_least(M, minimum: int, name: str = "M") -> np.ndarray:
-    M = np.asarray(M, dtype=float)
-    if np.any(~np.isfinite(M)) or np.any(M < minimum):
-        raise ValueError(f"{name} must be at least {minimum}, got {M}")
-    return M
-
-
 # ----------------------------------------------------------------------------- categorical loops
 def probability_lost(p, M):
     """Probability that a category of probability ``p`` draws none of ``M`` samples: (1 - p)^M.
@@ -46,10 +46,8 @@ def probability_lost(p, M):
     Chapter 1 (``book/01_self_consuming_loop.md``) derives it; chapter 5 uses it for words.
     Computed as exp(M log(1 - p)), accurate for tiny p and large M.
     """
-    p = np.asarray(p, dtype=float)
-    if np.any((p < 0) | (p > 1)):
-        raise ValueError("p must hold probabilities in [0, 1]")
-    M = _at_least(M, 0)
+    p = check_real_array(p, "p", low=0, high=1)
+    M = check_count_array(M, "M", minimum=0)
     with np.errstate(divide="ignore"):
         return np.exp(M * np.log1p(-p))
 
@@ -59,14 +57,15 @@ def expected_heterozygosity(H0, M, t):
 
     Chapter 2 (``book/02_discrete_absorption.md``) derives it from one generation's expectation.
     """
-    M = _at_least(M, 1)
-    return np.asarray(H0, dtype=float) * (1 - 1 / M) ** np.asarray(t, dtype=float)
+    H0 = check_real_array(H0, "H0", low=0, high=1)
+    M = check_count_array(M, "M", minimum=1)
+    return H0 * (1 - 1 / M) ** check_count_array(t, "t", minimum=0)
 
 
 def heterozygosity_half_life(M):
     """t_1/2 = ln 2 / ln(M / (M - 1)), the generations for E[H_t] to halve (chapter 2)."""
-    M = _at_least(M, 2)
-    return np.log(2) / np.log(M / (M - 1))
+    M = check_count_array(M, "M", minimum=2)
+    return np.log(2) / -np.log1p(-1 / M)  # log1p: accurate (and finite) for large M
 
 
 def expected_support(p, M: int, generations: int) -> np.ndarray:
@@ -79,7 +78,8 @@ def expected_support(p, M: int, generations: int) -> np.ndarray:
     """
     p = check_probability_vector(p)
     M = check_int(M, "M", minimum=1)
-    generations = check_int(generations, "generations", minimum=0)
+    generations = check_int(generations, "generations", minimum=0, maximum=MAX_GENERATIONS)
+    check_memory(8.0 * p.size * (M + 1), "M", "the count laws of every category")
     P = wright_fisher_matrix(M)
     count_laws = scipy.stats.binom.pmf(np.arange(M + 1)[None, :], M, p[:, None])  # generation 1
     support = [float(np.count_nonzero(p))]
@@ -90,22 +90,32 @@ def expected_support(p, M: int, generations: int) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- Gaussian loops
+def _sample_size(M, minimum: float) -> np.ndarray:
+    """``M`` as a float array in [``minimum``, 2**53].
+
+    The Gaussian laws are analytic in M, so a real M is allowed: chapter 4 inverts
+    :func:`gaussian_expected_w2_squared` in M to find an effective sample size.
+    """
+    return check_real_array(M, "M", low=minimum, high=2.0**53)
+
+
 def gaussian_sd_factor(M):
     """c(M) = E[s] / sigma = sqrt(2 / (M - 1)) Gamma(M / 2) / Gamma((M - 1) / 2).
 
     The expected sample standard deviation (divisor M - 1) of ``M`` normal samples, in units of
     the true standard deviation. Chapter 3 (``book/03_gaussian_collapse.md``) derives it from the
     moments of the chi-square law; evaluated through log-Gamma, so large M does not overflow.
+    M may be any real number >= 2: the law is analytic in M (chapter 4 inverts it in M).
     """
-    M = _at_least(M, 2)
+    M = _sample_size(M, 2)
     return np.exp(0.5 * np.log(2 / (M - 1)) + scipy.special.gammaln(M / 2) - scipy.special.gammaln((M - 1) / 2))
 
 
 def gaussian_expected_sd(t, M, sampling_bias=1.0):
     """E[sigma_t] / sigma_0 = (sqrt(lambda) c(M))^t after ``t`` refits on ``M`` samples (chapter 3)."""
-    return np.exp(
-        np.asarray(t, dtype=float) * (np.log(gaussian_sd_factor(M)) + 0.5 * np.log(np.asarray(sampling_bias, float)))
-    )
+    t = check_count_array(t, "t", minimum=0)
+    sampling_bias = check_real_array(sampling_bias, "sampling_bias", low=0, high=1, low_open=True)
+    return np.exp(t * (np.log(gaussian_sd_factor(M)) + 0.5 * np.log(sampling_bias)))
 
 
 def gaussian_expected_w2_squared(t, M):
@@ -114,7 +124,8 @@ def gaussian_expected_w2_squared(t, M):
     t / M + 2 (1 - c(M)^t), with sigma_0 = 1 (chapter 3). It grows without bound: the mean's
     random walk never stops. Chapter 4 uses it for the replace scheme (t + 1 fits in all).
     """
-    return np.asarray(t, dtype=float) / np.asarray(M, dtype=float) + 2 * (1 - gaussian_expected_sd(t, M))
+    t = check_count_array(t, "t", minimum=0)
+    return t / _sample_size(M, 2) + 2 * (1 - gaussian_expected_sd(t, M))
 
 
 def gaussian_log_variance_drift(M, d: int = 1):
@@ -124,14 +135,14 @@ def gaussian_log_variance_drift(M, d: int = 1):
     delta = psi(k/2) + log(2/k) ~ -1/M of log sigma_t^2 (chapter 3, from the chi-square and
     Wishart laws).
     """
-    d = check_int(d, "d", minimum=1)
-    k = _at_least(M, d + 1) - 1
+    d = check_int(d, "d", minimum=1, maximum=10_000)
+    k = _sample_size(M, d + 1) - 1
     return sum(scipy.special.digamma((k - i) / 2) + np.log(2 / k) for i in range(d))
 
 
 def gaussian_log_variance_step_variance(M):
     """Variance of one step of log sigma_t^2 in 1-D: psi'((M - 1) / 2) (chapter 3)."""
-    k = _at_least(M, 2) - 1
+    k = _sample_size(M, 2) - 1
     return scipy.special.polygamma(1, k / 2)
 
 
@@ -141,13 +152,11 @@ def regression_error_replace(t):
 
     Chapter 4 (``book/04_breaking_the_loop.md``) solves the recurrence v_{t+1} = v_t + c.
     """
-    return np.asarray(t, dtype=float) + 1.0
+    return check_count_array(t, "t", minimum=0) + 1.0
 
 
 def regression_error_accumulate(t):
     """The same under accumulate: sum_{s=1}^{t+1} 1 / s^2, bounded by pi^2 / 6 (chapter 4)."""
-    t = np.asarray(t)
-    if np.any(t < 0) or np.any(t != np.round(t)):
-        raise ValueError(f"t must hold whole numbers of generations >= 0, got {t}")
-    terms = np.cumsum(1.0 / np.arange(1, int(t.max(initial=0)) + 2) ** 2)
-    return terms[t.astype(int)]
+    t = check_count_array(t, "t", minimum=0)
+    # The partial sum in closed form, sum_{s=1}^{n} 1/s^2 = pi^2/6 - psi'(n + 1), so any t costs the same.
+    return np.pi**2 / 6 - scipy.special.polygamma(1, t + 2)

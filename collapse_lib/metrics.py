@@ -13,11 +13,14 @@ from .validation import check_distributions, check_int
 __all__ = ["total_variation", "hellinger", "heterozygosity", "support_size", "lost_mass", "distinct_ngram_ratio"]
 
 
-def _as_distributions(p, q=None, names=("p", "q")):
-    """Probability vectors along the last axis (checked), two of them with as many categories."""
+def _as_distribution(p):
+    """Probability vectors along the last axis (checked)."""
+    return check_distributions(p, "p")
+
+
+def _as_distributions(p, q, names=("p", "q")):
+    """Two arrays of probability vectors along the last axis (checked), with as many categories."""
     p = check_distributions(p, names[0])
-    if q is None:
-        return p
     q = check_distributions(q, names[1])
     if p.shape[-1] != q.shape[-1]:
         raise ValueError(
@@ -42,13 +45,13 @@ def hellinger(p, q) -> np.ndarray:
 
 def heterozygosity(p) -> np.ndarray:
     """Probability that two independent draws differ, ``1 - sum_k p_k**2`` (0 for a delta)."""
-    p = _as_distributions(p)
+    p = _as_distribution(p)
     return 1.0 - np.square(p).sum(axis=-1)
 
 
 def support_size(p) -> np.ndarray:
     """Number of categories with positive probability."""
-    p = _as_distributions(p)
+    p = _as_distribution(p)
     return np.count_nonzero(p > 0, axis=-1)
 
 
@@ -61,8 +64,14 @@ def lost_mass(p, original) -> np.ndarray:
 def distinct_ngram_ratio(blocks, k: int = 3) -> float:
     """Distinct k-grams divided by all k-grams in a corpus (k-grams within blocks). 1 = no repeats."""
     k = check_int(k, "k", minimum=1)
-    blocks = np.asarray(blocks)
+    try:
+        blocks = np.asarray(blocks)
+    except ValueError:
+        raise ValueError("blocks must be a 2-D array of token ids; its rows have different lengths") from None
     if blocks.ndim != 2 or blocks.shape[1] < k or blocks.size == 0:
-        raise ValueError(f"blocks must be a non-empty 2-D array with at least k = {k} tokens per block")
+        raise ValueError(f"blocks must be a non-empty 2-D array with at least k = {k} tokens per block, "
+                         f"got shape {blocks.shape}")
+    if not np.issubdtype(blocks.dtype, np.integer):
+        raise TypeError(f"blocks must hold integer token ids, got {blocks.dtype}")
     windows = np.lib.stride_tricks.sliding_window_view(blocks, k, axis=1).reshape(-1, k)
     return np.unique(windows, axis=0).shape[0] / windows.shape[0]

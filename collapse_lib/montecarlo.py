@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.stats
 
-from .validation import as_float_array, check_int, check_real
+from .validation import as_float_array, check_bool, check_int, check_real
 
 __all__ = [
     "FALSE_ALARM",
@@ -40,7 +40,7 @@ FALSE_ALARM = 1e-3
 
 def mean_and_se(samples, axis: int = -1) -> tuple[np.ndarray, np.ndarray]:
     """Mean over replicates along ``axis`` and its Monte Carlo standard error ``sd / sqrt(R)``."""
-    samples = as_float_array(samples, "samples", "an array of numbers")
+    samples = as_float_array(samples, "samples", "an array of numbers", allow_bool=True)
     axis = check_int(axis, "axis", minimum=-max(samples.ndim, 1))
     if samples.ndim == 0 or axis >= samples.ndim:
         raise ValueError(f"samples must have an axis {axis} of replicates, got shape {samples.shape}")
@@ -61,10 +61,11 @@ def z_scores(estimate, se, theory) -> np.ndarray:
     except ValueError:
         raise ValueError(f"estimate, se and theory must broadcast together, got shapes "
                          f"{estimate.shape}, {se.shape} and {theory.shape}") from None
-    # A NaN would compare as "not larger than the threshold" and pass a check: refuse it.
+    # A NaN would compare as "not larger than the threshold" and pass a check: refuse it, and
+    # infinity, which no simulated mean or closed form of the book can be.
     for name, array in (("estimate", estimate), ("theory", theory)):
-        if np.isnan(array).any():
-            raise ValueError(f"{name} contains NaN")
+        if not np.isfinite(array).all():
+            raise ValueError(f"{name} must be finite (no NaN or inf)")
     if np.isnan(se).any() or (se < 0).any() or np.isinf(se).any():
         raise ValueError("se must be finite and >= 0 (a NaN standard error would let any difference pass)")
     difference = estimate - theory
@@ -113,16 +114,23 @@ def compare(comparisons: Mapping, *, false_alarm: float = FALSE_ALARM) -> Agreem
 
 
 def _worst(comparisons: Mapping, false_alarm: float) -> tuple[Agreement, dict]:
-    if not isinstance(comparisons, Mapping) or not comparisons:
-        raise TypeError("comparisons must be a non-empty dict {name: (estimate, se, theory)}")
+    if not isinstance(comparisons, Mapping):
+        raise TypeError(f"comparisons must be a dict {{name: (estimate, se, theory)}}, got {type(comparisons).__name__}")
+    if not comparisons:
+        raise ValueError("comparisons must hold at least one {name: (estimate, se, theory)}")
+    false_alarm = check_real(false_alarm, "false_alarm", low=0, high=1, low_open=True, high_open=True)
     details = {}
     for name, triple in comparisons.items():
+        if not isinstance(name, str):
+            raise TypeError(f"comparisons: every name must be a str, got {name!r}")
         if not isinstance(triple, tuple) or len(triple) != 3:
             raise TypeError(f"comparisons[{name!r}] must be a tuple (estimate, se, theory)")
+        try:
+            z = np.abs(z_scores(*triple))
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"comparisons[{name!r}]: {error}") from None
         estimate, se, theory = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in triple))
-        if np.any(np.isnan(estimate)) or np.any(np.isnan(theory)) or np.any(~(se >= 0)):
-            raise ValueError(f"comparisons[{name!r}]: estimates and theory must not be NaN, and SEs must be >= 0")
-        details[name] = (estimate, se, theory, np.abs(z_scores(estimate, se, theory)))
+        details[name] = (estimate, se, theory, z)
     count = sum(z.size for *_, z in details.values())
     threshold = z_threshold(count, false_alarm)
     name, (estimate, se, theory, z) = max(details.items(), key=lambda item: item[1][3].max(initial=0.0))
@@ -155,6 +163,7 @@ def check_agreement(comparisons: Mapping, *, false_alarm: float = FALSE_ALARM, q
     DisagreementError
         Naming the quantity and index that disagreed, with simulation, standard error and theory.
     """
+    quiet = check_bool(quiet, "quiet")
     agreement, worst = _worst(comparisons, false_alarm)
     if agreement.largest_z >= agreement.threshold:
         raise DisagreementError(
@@ -170,6 +179,7 @@ def check_disagreement(comparisons: Mapping, *, false_alarm: float = FALSE_ALARM
 
     Raises ``DisagreementError`` if the wrong law passes :func:`check_agreement`'s test.
     """
+    quiet = check_bool(quiet, "quiet")
     agreement = compare(comparisons, false_alarm=false_alarm)
     if agreement.largest_z < agreement.threshold:
         raise DisagreementError(

@@ -25,12 +25,29 @@ __all__ = [
     "check_fraction",
     "check_choice",
     "check_probability_vector",
+    "check_memory",
+    "check_bool",
+    "check_count_array",
+    "check_real_array",
+    "as_float_array",
+    "MEMORY_LIMIT_BYTES",
+    "MAX_GENERATIONS",
 ]
 
 RNGLike = np.random.Generator | np.random.SeedSequence | int | None
 
 #: Tolerance for "sums to one" checks on float probability vectors and matrices.
 PROBABILITY_ATOL = 1e-9
+
+#: Largest array (in bytes) a single call may allocate. A Binder kernel has 2 GB and a chapter's
+#: budget is 1 GB, so a call that needs more is refused before it starts, with a message naming
+#: the argument to reduce, instead of failing halfway or getting the kernel killed.
+MEMORY_LIMIT_BYTES = 2**30
+
+#: Most generations a simulation loop may run. The book's chapters need a few thousand at most;
+#: a loop of Python steps at this cap already takes seconds, and a much larger value is almost
+#: always a typo that would make the kernel hang.
+MAX_GENERATIONS = 100_000
 
 
 def as_generator(rng: RNGLike) -> np.random.Generator:
@@ -54,25 +71,104 @@ def as_generator(rng: RNGLike) -> np.random.Generator:
     )
 
 
-def check_int(value, name: str, *, minimum: int) -> int:
-    """Return ``value`` as an int after checking it is an integer >= ``minimum``."""
+def check_int(value, name: str, *, minimum: int, maximum: int | None = None) -> int:
+    """Return ``value`` as an int after checking it is an integer in [``minimum``, ``maximum``]."""
+    allowed = f"an integer >= {minimum}" if maximum is None else f"an integer in [{minimum}, {_readable(maximum)}]"
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         # Accept floats that are whole numbers (e.g. 1e3) but nothing else.
         if isinstance(value, numbers.Real) and not isinstance(value, bool) and float(value).is_integer():
             value = int(value)
         else:
-            raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
+            raise TypeError(f"{name} must be {allowed}, got {value!r}")
+    if value < minimum or (maximum is not None and value > maximum):
+        raise ValueError(f"{name} must be {allowed}, got {value:,}")
     return int(value)
 
 
-def as_float_array(value, name: str, what: str = "a number or an array of numbers") -> np.ndarray:
-    """``value`` as a float array; a ``TypeError`` naming the argument if it is not numeric."""
+def _readable(bound: int) -> str:
+    """A bound as a reader would write it: 100,000 or 2**53."""
+    if bound > 10**9 and bound & (bound - 1) == 0:
+        return f"2**{bound.bit_length() - 1}"
+    return f"{bound:,}"
+
+
+def check_memory(nbytes: float, names: str, what: str) -> None:
+    """Refuse a call that would allocate more than ``MEMORY_LIMIT_BYTES`` for ``what``.
+
+    ``nbytes`` is the caller's estimate (a Python number, so it cannot overflow); ``names`` are
+    the arguments that set the size, which the message asks the reader to reduce.
+    """
+    if nbytes > MEMORY_LIMIT_BYTES:
+        raise ValueError(
+            f"{names}: {what} would need {nbytes / 2**30:,.1f} GiB of memory, more than the limit of "
+            f"{MEMORY_LIMIT_BYTES / 2**30:g} GiB (validation.MEMORY_LIMIT_BYTES); reduce {names}"
+        )
+
+
+def as_float_array(value, name: str, what: str = "a number or an array of numbers", *,
+                   allow_bool: bool = False) -> np.ndarray:
+    """``value`` as a float array, or a ``TypeError`` naming the argument if it is not numeric.
+
+    Ints and floats (and arrays or nested lists of them) are numeric; strings, None, complex
+    numbers and mixed lists are not (numpy would turn ``"1"`` into 1.0 and None into NaN). Bools
+    are refused too unless ``allow_bool`` (indicator samples, whose mean is a probability).
+    A ragged nested list raises ``ValueError``.
+    """
     try:
-        return np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be {what}, got {type(value).__name__}") from None
+        raw = np.asarray(value)
+    except ValueError:
+        raise ValueError(f"{name} must be {what}; got a ragged nested sequence (rows of different lengths)") from None
+    kinds = "iuf" + ("b" if allow_bool else "")
+    if raw.dtype.kind == "O" and all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in raw.ravel()):
+        # Python ints beyond 64 bits, or SymPy numbers (what lambdify returns for n + 1).
+        try:
+            return raw.astype(float)
+        except (OverflowError, TypeError):
+            raise ValueError(f"{name} must be {what}; a value is too large for a float") from None
+    if raw.dtype.kind not in kinds:
+        got = type(value).__name__ if raw.dtype.kind == "O" or raw.ndim == 0 else f"{type(value).__name__} of {raw.dtype}"
+        raise TypeError(f"{name} must be {what}, got {got}")
+    return raw.astype(float)
+
+
+def _whole_numbers(arr: np.ndarray, name: str, allowed: str) -> np.ndarray:
+    if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
+        raise ValueError(f"{name} must hold {allowed}; got a value that is not a whole number (or NaN, inf)")
+    return arr
+
+
+def check_count_array(value, name: str, *, minimum: int) -> np.ndarray:
+    """``value`` (a number or an array) as a float array of whole numbers in [``minimum``, 2**53].
+
+    For closed forms that broadcast over sample sizes and generations: ``M = np.arange(2, 50)``
+    is fine, ``M = 2.5`` or ``M = 1`` (where the minimum is 2) is not. Above 2**53 a float no
+    longer holds every whole number, so ``M`` and ``M + 1`` would be the same count.
+    """
+    allowed = f"whole numbers in [{minimum}, 2**53]"
+    arr = _whole_numbers(as_float_array(value, name, allowed), name, allowed)
+    if np.any(arr < minimum) or np.any(arr > 2.0**53):
+        raise ValueError(f"{name} must hold {allowed}; got values from {arr.min():g} to {arr.max():g}")
+    return arr
+
+
+def check_real_array(value, name: str, *, low: float | None = None, high: float | None = None,
+                     low_open: bool = False, high_open: bool = False) -> np.ndarray:
+    """``value`` (a number or an array) as a float array of finite values in an interval (see :func:`check_real`)."""
+    allowed = _interval(low, high, low_open, high_open).replace("a number", "numbers", 1)
+    arr = as_float_array(value, name, allowed)
+    below = low is not None and np.any(arr <= low if low_open else arr < low)
+    above = high is not None and np.any(arr >= high if high_open else arr > high)
+    if not np.all(np.isfinite(arr)) or below or above:
+        raise ValueError(f"{name} must hold {allowed}; got values from {np.min(arr, initial=np.inf):g} to "
+                         f"{np.max(arr, initial=-np.inf):g}")
+    return arr
+
+
+def check_bool(value, name: str) -> bool:
+    """``value`` if it is a bool (``numpy.bool_`` too), else a ``TypeError``."""
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
 
 
 def check_probability_vector(p, name: str = "p") -> np.ndarray:
@@ -108,14 +204,18 @@ def check_distributions(p, name: str = "p") -> np.ndarray:
     return arr
 
 
+def _bound(x: float) -> str:
+    return "2**53" if x == 2.0**53 else f"{x:g}"
+
+
 def _interval(low: float | None, high: float | None, low_open: bool, high_open: bool) -> str:
     if low is None and high is None:
         return "a finite number"
     if high is None:
-        return f"a number {'>' if low_open else '>='} {low:g}"
+        return f"a number {'>' if low_open else '>='} {_bound(low)}"
     if low is None:
-        return f"a number {'<' if high_open else '<='} {high:g}"
-    return f"a number in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+        return f"a number {'<' if high_open else '<='} {_bound(high)}"
+    return f"a number in {'(' if low_open else '['}{_bound(low)}, {_bound(high)}{')' if high_open else ']'}"
 
 
 def check_real(
