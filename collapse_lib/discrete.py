@@ -20,11 +20,14 @@ import scipy.linalg
 import scipy.stats
 
 from .validation import (
+    MAX_GENERATIONS,
     PROBABILITY_ATOL,
     RNGLike,
     as_float_array,
     as_generator,
+    check_bool,
     check_int,
+    check_memory,
     check_probability_vector,
 )
 
@@ -48,12 +51,21 @@ def _draw_counts(rng: np.random.Generator, M: int, freq: np.ndarray) -> np.ndarr
     return rng.multinomial(M, freq)
 
 
-def _check_common(p, M, generations=None):
+#: Largest sample size: counts up to 2**53 are exact in float64, so M draws divided by M stay exact.
+MAX_M = 2**53
+
+
+def _check_common(p, M, replicates=None):
+    """Checked p, M and replicates (1 when None), and the memory one generation needs."""
     p = check_probability_vector(p, "p")
-    M = check_int(M, "M", minimum=1)
-    if generations is not None:
-        generations = check_int(generations, "generations", minimum=0)
-    return p, M, generations
+    M = check_int(M, "M", minimum=1, maximum=MAX_M)
+    R = 1 if replicates is None else check_int(replicates, "replicates", minimum=1)
+    check_memory(3 * 8.0 * R * p.size, "replicates", "one generation of every chain")
+    return p, M, R
+
+
+def _check_generations(generations) -> int:
+    return check_int(generations, "generations", minimum=0, maximum=MAX_GENERATIONS)
 
 
 def iter_resample(
@@ -85,14 +97,18 @@ def iter_resample(
         Frequencies of generation 0, 1, ..., ``generations``. The array is a fresh
         copy each time, so it is safe to keep.
     """
-    p, M, generations = _check_common(p, M, generations)
-    R = 1 if replicates is None else check_int(replicates, "replicates", minimum=1)
-    rng = as_generator(rng)
+    p, M, R = _check_common(p, M, replicates)
+    generations = _check_generations(generations)
+    return _iterate(p, M, generations, R, replicates is None, as_generator(rng))
+
+
+def _iterate(p, M, generations, R, single, rng) -> Iterator[np.ndarray]:
+    # A separate generator, so that iter_resample checks its arguments when called, not at the first next().
     freq = np.broadcast_to(p, (R, p.size)).copy()
-    yield freq[0].copy() if replicates is None else freq.copy()
+    yield freq[0].copy() if single else freq.copy()
     for _ in range(generations):
         freq = _draw_counts(rng, M, freq) / M
-        yield freq[0].copy() if replicates is None else freq.copy()
+        yield freq[0].copy() if single else freq.copy()
 
 
 def resample(
@@ -132,8 +148,9 @@ def resample(
     >>> bool(np.allclose(freqs.sum(axis=1), 1))
     True
     """
-    p, M, generations = _check_common(p, M, generations)
-    R = 1 if replicates is None else check_int(replicates, "replicates", minimum=1)
+    p, M, R = _check_common(p, M, replicates)
+    generations = _check_generations(generations)
+    check_memory(8.0 * (generations + 1) * R * p.size, "generations and replicates", "the frequencies of every generation")
     rng = as_generator(rng)
     K = p.size
     # Generation-major storage: each generation's write is one contiguous block.
@@ -170,7 +187,7 @@ def simulate_absorption(
     M: int,
     *,
     replicates: int,
-    max_generations: int | None = None,
+    max_generations: int = MAX_GENERATIONS,
     rng: RNGLike = None,
 ) -> AbsorptionSample:
     """Run independent chains until each is absorbed in a delta (one category has all M draws).
@@ -186,10 +203,13 @@ def simulate_absorption(
         Samples drawn per generation (M >= 1).
     replicates : int
         Number of independent chains (>= 1).
-    max_generations : int, optional
+    max_generations : int, default ``MAX_GENERATIONS`` (100,000)
         Stop after this many generations even if some chains are still running
-        (they are reported with ``absorbed=False``). Absorption happens with
-        probability one, so by default there is no limit.
+        (they are reported with ``absorbed=False``); at most ``MAX_GENERATIONS``.
+        Absorption happens with probability one, but the expected time grows like M:
+        since every unabsorbed state has heterozygosity at least 1/M, a chain is still
+        running after t generations with probability at most M (1 - 1/M)^t, which at
+        the default cap is below 10^-18 for M <= 2,000.
     rng : numpy.random.Generator, int or None
         Random generator or seed.
 
@@ -198,10 +218,10 @@ def simulate_absorption(
     AbsorptionSample
         Absorption time, absorbing category, and whether each chain was absorbed.
     """
-    p, M, _ = _check_common(p, M)
-    R = check_int(replicates, "replicates", minimum=1)
-    if max_generations is not None:
-        max_generations = check_int(max_generations, "max_generations", minimum=0)
+    if replicates is None:
+        raise TypeError("replicates must be an integer >= 1, got None")
+    p, M, R = _check_common(p, M, replicates)
+    max_generations = check_int(max_generations, "max_generations", minimum=0, maximum=MAX_GENERATIONS)
     rng = as_generator(rng)
 
     freq = np.broadcast_to(p, (R, p.size)).copy()
@@ -212,7 +232,7 @@ def simulate_absorption(
     category[is_delta] = freq[is_delta].argmax(axis=1)
     active = np.flatnonzero(~is_delta)
     t = 0
-    while active.size and (max_generations is None or t < max_generations):
+    while active.size and t < max_generations:
         t += 1
         counts = _draw_counts(rng, M, freq[active])
         done = counts.max(axis=1) == M
@@ -222,6 +242,13 @@ def simulate_absorption(
         active = active[~done]
         freq[active] = counts[~done] / M
     return AbsorptionSample(time=time, category=category, absorbed=time >= 0)
+
+
+#: Largest M for the exact (sympy) transition matrix (M = 100 takes about 1 s to build here).
+MAX_EXACT_M = 100
+#: Most states an exact (sympy) absorption analysis accepts: 33 states (M = 32) take about 2 s
+#: here, and the exact inverse grows so fast that 41 states take 6.5 s.
+MAX_EXACT_STATES = 33
 
 
 def wright_fisher_matrix(M: int, *, exact: bool = False):
@@ -243,7 +270,10 @@ def wright_fisher_matrix(M: int, *, exact: bool = False):
         The (M+1, M+1) row-stochastic matrix.
     """
     M = check_int(M, "M", minimum=1)
-    if exact:
+    if check_bool(exact, "exact"):
+        if M > MAX_EXACT_M:
+            raise ValueError(f"M must be at most {MAX_EXACT_M} with exact=True (building its {(M + 1) ** 2:,} "
+                             f"exact entries takes seconds to minutes); use exact=False, got {M}")
         import sympy
 
         return sympy.Matrix(
@@ -251,6 +281,8 @@ def wright_fisher_matrix(M: int, *, exact: bool = False):
             M + 1,
             lambda i, j: sympy.binomial(M, j) * sympy.Rational(i, M) ** j * (1 - sympy.Rational(i, M)) ** (M - j),
         )
+    # scipy's binomial pmf needs about six (M+1) x (M+1) float arrays at its peak (measured).
+    check_memory(6 * 8.0 * (M + 1) ** 2, "M", "the (M+1) x (M+1) transition matrix")
     states = np.arange(M + 1)
     return scipy.stats.binom.pmf(states[None, :], M, states[:, None] / M)
 
@@ -322,6 +354,9 @@ def absorption(P) -> AbsorptionResult:
         S = P.shape[0]
         if P.shape != (S, S):
             raise ValueError(f"P must be a square matrix, got shape {P.shape}")
+        if S > MAX_EXACT_STATES:
+            raise ValueError(f"P: an exact (sympy) analysis is limited to {MAX_EXACT_STATES} states (the exact "
+                             f"inverse of {S} would take minutes); pass a float matrix, e.g. numpy.array(P, float)")
         if any(entry.is_negative for entry in P):
             raise ValueError("P must have non-negative entries")
         bad = [i for i in range(S) if sympy.simplify(sum(P.row(i)) - 1) != 0]
@@ -338,9 +373,10 @@ def absorption(P) -> AbsorptionResult:
         if np.any(P < 0):
             raise ValueError(f"P must have non-negative entries; smallest is {P.min():g}")
         S = P.shape[0]
+        check_memory(4 * 8.0 * S**2, "P", "the fundamental matrix and its solve")
         row_error = np.abs(P.sum(axis=1) - 1)
-        if np.any(row_error > PROBABILITY_ATOL * max(1, S)):
-            bad = np.flatnonzero(row_error > PROBABILITY_ATOL * max(1, S))
+        if np.any(row_error > PROBABILITY_ATOL):
+            bad = np.flatnonzero(row_error > PROBABILITY_ATOL)
             raise ValueError(f"P must be row-stochastic: rows {bad.tolist()[:10]} do not sum to 1")
         diagonal_one = np.abs(np.diag(P) - 1) <= PROBABILITY_ATOL
         adjacency = P > 0

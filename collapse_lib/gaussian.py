@@ -19,7 +19,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .validation import RNGLike, as_float_array, as_generator, check_choice, check_int, check_real
+from .validation import (
+    MAX_GENERATIONS,
+    RNGLike,
+    as_float_array,
+    as_generator,
+    check_choice,
+    check_int,
+    check_memory,
+    check_real,
+)
 
 __all__ = ["simulate", "GaussianChain", "wasserstein2", "psd_sqrt", "bartlett_factor"]
 
@@ -69,18 +78,55 @@ def psd_sqrt(matrices: np.ndarray) -> np.ndarray:
 
     Uses the eigendecomposition, with eigenvalues that rounding made slightly negative set to zero,
     so it also works for the (nearly) singular covariances that collapse produces.
+
+    Raises ``ValueError`` for matrices that are not square, not finite, not symmetric or have
+    an eigenvalue below zero by more than rounding.
     """
+    matrices = as_float_array(matrices, "matrices", "an array of square matrices")
+    if matrices.ndim < 2 or matrices.shape[-1] != matrices.shape[-2] or matrices.shape[-1] == 0:
+        raise ValueError(f"matrices must have shape (..., d, d), got {matrices.shape}")
+    if not np.all(np.isfinite(matrices)):
+        raise ValueError("matrices must be finite (no NaN or inf)")
+    _check_covariances(matrices, "matrices")
+    return _psd_sqrt(matrices)
+
+
+def _psd_sqrt(matrices: np.ndarray) -> np.ndarray:
+    """:func:`psd_sqrt` without checking its argument, for the simulators' inner loops."""
     values, vectors = np.linalg.eigh(matrices)
     roots = np.sqrt(np.clip(values, 0.0, None))
     return (vectors * roots[..., None, :]) @ np.swapaxes(vectors, -1, -2)
 
 
-def bartlett_factor(rng, R: int, d: int, k: int) -> np.ndarray:
+def bartlett_factor(R: int, d: int, k: int, *, rng: RNGLike = None) -> np.ndarray:
     """Lower-triangular A with A A^T ~ Wishart(k, I) (Bartlett decomposition), for R replicates at once.
 
     The diagonal holds square roots of independent chi-square variables with k, k-1, ..., k-d+1
     degrees of freedom and the strict lower triangle independent standard normals.
+
+    Parameters
+    ----------
+    R : int
+        Replicates (>= 1).
+    d : int
+        Dimension (>= 1).
+    k : int
+        Degrees of freedom (>= d).
+    rng : numpy.random.Generator, int or None
+
+    Returns
+    -------
+    numpy.ndarray, shape (R, d, d)
     """
+    R = check_int(R, "R", minimum=1)
+    d = check_int(d, "d", minimum=1)
+    check_memory(8.0 * R * d * d, "R and d", "the factors")
+    k = check_int(k, "k", minimum=d, maximum=2**53)
+    return _bartlett_factor(as_generator(rng), R, d, k)
+
+
+def _bartlett_factor(rng: np.random.Generator, R: int, d: int, k: int) -> np.ndarray:
+    """:func:`bartlett_factor` without checking its arguments, for the simulators' inner loops."""
     A = np.zeros((R, d, d))
     rows, cols = np.tril_indices(d, -1)
     A[:, rows, cols] = rng.standard_normal((R, rows.size))
@@ -102,7 +148,7 @@ def _simulate_exact(rng, mean, cov, M, generations, R, bias, means, covs):
     for t in range(generations):
         step = np.einsum("rij,rj->ri", factor, rng.standard_normal((R, d)))
         means[t + 1] = means[t] + np.sqrt(bias / M) * step
-        factor = np.sqrt(bias / k) * (factor @ bartlett_factor(rng, R, d, k))
+        factor = np.sqrt(bias / k) * (factor @ _bartlett_factor(rng, R, d, k))
         covs[t + 1] = factor @ np.swapaxes(factor, -1, -2)
 
 
@@ -110,7 +156,7 @@ def _simulate_samples(rng, mean, cov, M, generations, R, bias, means, covs):
     """Fill ``means`` and ``covs`` by drawing M samples per replicate and generation and fitting them."""
     d = mean.size
     for t in range(generations):
-        root = psd_sqrt(bias * covs[t])
+        root = _psd_sqrt(bias * covs[t])
         samples = means[t][:, None, :] + np.einsum("rij,rmj->rmi", root, rng.standard_normal((R, M, d)))
         means[t + 1] = samples.mean(axis=1)
         centred = samples - means[t + 1][:, None, :]
@@ -174,13 +220,16 @@ def simulate(
     """
     mean, cov = _check_gaussian(mean, cov)
     d = mean.size
-    M = check_int(M, "M", minimum=2)
+    M = check_int(M, "M", minimum=2, maximum=2**53)  # 2**53: sample sizes stay exact in float64
     if M < d + 1:
         raise ValueError(f"M must be at least d + 1 = {d + 1} so that the sample covariance is non-singular, got {M}")
-    generations = check_int(generations, "generations", minimum=0)
+    generations = check_int(generations, "generations", minimum=0, maximum=MAX_GENERATIONS)
     R = check_int(replicates, "replicates", minimum=1)
     sampling_bias = check_real(sampling_bias, "sampling_bias", low=0, high=1, low_open=True)
     method = check_choice(method, "method", sorted(_METHODS))
+    check_memory(8.0 * (generations + 1) * R * (d + d * d), "generations and replicates", "the fitted parameters")
+    if method == "samples":
+        check_memory(3 * 8.0 * R * M * d, "M and replicates", "one generation's samples (method='samples')")
     rng = as_generator(rng)
 
     # Generation-major storage so that each generation's write is contiguous.
@@ -236,18 +285,21 @@ def wasserstein2(mean1, cov1, mean2, cov2) -> np.ndarray | float:
         mean1 = mean1[None]
     if mean2.ndim == 0:
         mean2 = mean2[None]
-    d = cov1.shape[-1]
     for name, array in (("cov1", cov1), ("cov2", cov2)):
-        if array.ndim < 2 or array.shape[-2:] != (d, d):
-            raise ValueError(f"{name} must have shape (..., {d}, {d}), got {array.shape}")
+        if array.ndim < 2 or array.shape[-2] != array.shape[-1]:
+            raise ValueError(f"{name} must be a variance or have shape (..., d, d), got {array.shape}")
+    d = cov1.shape[-1]
+    if cov2.shape[-1] != d:
+        raise ValueError(f"cov1 and cov2 must have the same dimension d, got {cov1.shape} and {cov2.shape}")
     for name, array in (("mean1", mean1), ("mean2", mean2)):
         if array.shape[-1] != d:
             raise ValueError(f"{name} must have last dimension {d} to match the covariances, got {array.shape}")
-    if not all(np.all(np.isfinite(a)) for a in (mean1, mean2, cov1, cov2)):
-        raise ValueError("means and covariances must be finite")
+    for name, array in (("mean1", mean1), ("cov1", cov1), ("mean2", mean2), ("cov2", cov2)):
+        if not np.all(np.isfinite(array)):
+            raise ValueError(f"{name} must be finite (no NaN or inf)")
     for name, cov in (("cov1", cov1), ("cov2", cov2)):
         _check_covariances(cov, name)
-    root2 = psd_sqrt(cov2)
+    root2 = _psd_sqrt(cov2)
     cross = np.linalg.eigvalsh(root2 @ cov1 @ root2)
     bures2 = np.trace(cov1, axis1=-2, axis2=-1) + np.trace(cov2, axis1=-2, axis2=-1) - 2 * np.sqrt(
         np.clip(cross, 0.0, None)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .gaussian import bartlett_factor, psd_sqrt
+from .gaussian import _bartlett_factor, _psd_sqrt
 from .schemes import (
     SCHEMES,
     Accumulate,
@@ -34,7 +34,16 @@ from .schemes import (
     Scheme,
     as_scheme,
 )
-from .validation import RNGLike, as_float_array, as_generator, check_int, check_real
+from .validation import (
+    MAX_GENERATIONS,
+    RNGLike,
+    as_float_array,
+    as_generator,
+    check_bool,
+    check_int,
+    check_memory,
+    check_real,
+)
 
 __all__ = [
     "SCHEMES",
@@ -156,25 +165,35 @@ def run_loop(
     if not isinstance(family, ModelFamily):
         raise TypeError(f"family must be a ModelFamily, got {type(family).__name__}")
     scheme = as_scheme(scheme)
-    generations = check_int(generations, "generations", minimum=0)
+    generations = check_int(generations, "generations", minimum=0, maximum=MAX_GENERATIONS)
     synthetic_size = check_int(synthetic_size, "synthetic_size", minimum=1)
     R = check_int(replicates, "replicates", minimum=1)
+    exact = check_bool(exact, "exact")
     rng = as_generator(rng)
     real = as_float_array(real_data, "real_data", "a numeric array")
-    if real.ndim == family.data_ndim:
-        real = np.broadcast_to(real, (R,) + real.shape)
-    elif real.ndim != family.data_ndim + 1 or real.shape[0] != R:
+    if real.ndim not in (family.data_ndim, family.data_ndim + 1) or (real.ndim > family.data_ndim and real.shape[0] != R):
         raise ValueError(
             f"real_data for the {family.name} family must have shape {('N', 'd', 'p+1')[: family.data_ndim]}"
             f" (shared) or ({R}, ...) per replicate, got {real.shape}"
         )
-    if real.shape[1] == 0:
-        raise ValueError("real_data must contain at least one data point")
     if not np.all(np.isfinite(real)):
         raise ValueError("real_data must be finite (no NaN or inf)")
+    if real.ndim == family.data_ndim:
+        check_memory(8.0 * R * real.size, "replicates", "a copy of real_data per replicate")
+        real = np.broadcast_to(real, (R,) + real.shape)
+    if real.shape[1] == 0:
+        raise ValueError("real_data must contain at least one data point")
     N = real.shape[1]
     if N < family.min_size:
         raise ValueError(f"real_data has {N} points; the {family.name} family needs at least {family.min_size}")
+
+    point = 8.0 * R * int(np.prod(real.shape[2:]))  # bytes of one data point in every replicate
+    check_memory(3 * point * synthetic_size, "synthetic_size and replicates", "one generation's synthetic data")
+    if isinstance(scheme, Fresh):
+        check_memory(3 * point * scheme.real_size, "Fresh.real_size and replicates", "one generation's new real data")
+    if isinstance(scheme, AccumulateSubsample):
+        check_memory(point * (N + generations * synthetic_size), "generations and synthetic_size",
+                     "the pool of every generation's data (accumulate-subsample)")
 
     n_real_kept = 0
     if isinstance(scheme, KeepReal):
@@ -189,6 +208,8 @@ def run_loop(
 
     real_stats = family.stats(real)
     params = family.fit(real_stats)
+    check_memory(8.0 * (generations + 1) * sum(np.size(p) for p in params), "generations and replicates",
+                 "the fitted parameters of every generation")
     history = [params]
     sizes = [N]
     pool_stats = real_stats  # accumulate
@@ -258,16 +279,16 @@ def gaussian_family(sampling_bias: float = 1.0) -> ModelFamily:
 
     def sample(params, n, rng):
         mean, cov = params
-        root = psd_sqrt(bias * cov)
+        root = _psd_sqrt(bias * cov)
         return mean[:, None, :] + np.einsum("rij,rnj->rni", root, rng.standard_normal((mean.shape[0], n, mean.shape[1])))
 
     def sample_stats(params, n, rng):
         mean, cov = params
         R, d = mean.shape
-        root = psd_sqrt(bias * cov)
+        root = _psd_sqrt(bias * cov)
         block_mean = mean + np.einsum("rij,rj->ri", root, rng.standard_normal((R, d))) / np.sqrt(n)
         if n > 1:
-            factor = root @ bartlett_factor(rng, R, d, n - 1)
+            factor = root @ _bartlett_factor(rng, R, d, n - 1)
             scatter = factor @ np.swapaxes(factor, -1, -2)
         else:
             scatter = np.zeros((R, d, d))
@@ -283,6 +304,7 @@ def categorical_family(K: int) -> ModelFamily:
     the counts of n samples are multinomial.
     """
     K = check_int(K, "K", minimum=1)
+    check_memory(8.0 * K, "K", "one probability vector")
 
     def stats(data):
         if np.any((data < 0) | (data >= K) | (data != np.round(data))):
@@ -301,10 +323,15 @@ def categorical_family(K: int) -> ModelFamily:
 
     def sample(params, n, rng):
         (p,) = params
+        R = p.shape[0]
         cdf = np.cumsum(p, axis=1)
         cdf[:, -1] = 1.0  # guard against rounding
-        u = rng.random((p.shape[0], n))
-        return (u[..., None] >= cdf[:, None, :]).sum(axis=-1).astype(float)  # inverse-CDF sampling
+        u = rng.random((R, n))
+        # Inverse-CDF sampling for every replicate in one search: shifting row r by r keeps the
+        # rows' CDFs apart (each lies in [r, r + 1]), so no R x n x K comparison array is needed.
+        shift = np.arange(R)[:, None]
+        index = np.searchsorted((cdf + shift).ravel(), (u + shift).ravel(), side="right").reshape(R, n)
+        return (index - K * shift).astype(float)
 
     return ModelFamily("categorical", stats, fit, sample, sample_stats, min_size=1, data_ndim=1)
 
@@ -318,9 +345,13 @@ def linear_regression_family(design, noise_sd: float) -> ModelFamily:
     ``x . w + noise_sd * z``. Parameters are ``(w (R, p),)``. Exact path for full relabelings:
     ``X^T y = X^T X w + X^T noise`` with ``X^T noise ~ N(0, noise_sd^2 X^T X)``.
     """
-    X = np.asarray(design, dtype=float)
+    X = as_float_array(design, "design", "an (N, p) numeric matrix")
     if X.ndim != 2 or X.shape[0] <= X.shape[1]:
         raise ValueError(f"design must be an (N, p) matrix with N > p, got shape {X.shape}")
+    if not np.all(np.isfinite(X)):
+        raise ValueError("design must be finite (no NaN or inf)")
+    if np.linalg.matrix_rank(X) < X.shape[1]:
+        raise ValueError("design must have full column rank p (least squares needs linearly independent columns)")
     noise_sd = check_real(noise_sd, "noise_sd", low=0)
     N, p = X.shape
     gram = X.T @ X

@@ -129,7 +129,7 @@ def test_regression_exact_path_matches_sampling():
         (dict(real_data=np.array([[np.nan]] * 5)), ValueError, "finite"),
         (dict(real_data=np.zeros((4, 5, 6, 1))), ValueError, "must have shape"),
         (dict(real_data=np.zeros((1, 1))), ValueError, "needs at least 2"),
-        (dict(generations=-1), ValueError, "generations must be an integer >= 0"),
+        (dict(generations=-1), ValueError, "generations must be an integer in \\[0, 100,000\\]"),
         (dict(synthetic_size=0), ValueError, "synthetic_size must be an integer >= 1"),
         (dict(family="gaussian"), TypeError, "family must be a ModelFamily"),
         (dict(real_data="abc"), TypeError, "numeric"),
