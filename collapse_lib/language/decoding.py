@@ -14,8 +14,8 @@ import weakref
 
 import numpy as np
 
-from ..validation import RNGLike, as_generator, check_int, check_real
-from .kneser_ney import NGramModel, _keys, _level_rows, _pointwise, next_token_probabilities
+from ..validation import RNGLike, as_generator, check_int, check_memory, check_real
+from .kneser_ney import NGramModel, _keys, _level_rows, _pointwise, check_model, next_token_probabilities
 from .text import check_blocks
 
 __all__ = ["sample", "beam_search"]
@@ -132,21 +132,44 @@ def _draw(model, ctx, rng, temperature: float, top_k: int | None) -> np.ndarray:
             first = accept.argmax(axis=1)
             token[open_[done]] = proposal.reshape(-1, per_round)[done, first[done]]
     open_ = np.flatnonzero(token < 0)  # T > 1, or contexts the rejection loop did not settle
-    if open_.size:
+    # Dense rows, a chunk of contexts at a time so that memory does not grow with the batch.
+    chunk = max(1, DENSE_CHUNK_BYTES // (8 * model.vocab_size))
+    for part in np.array_split(open_, -(-open_.size // chunk)) if open_.size else ():
         with np.errstate(divide="ignore"):
-            logits = np.log(next_token_probabilities(model, ctx[open_])) / temperature
+            logits = np.log(next_token_probabilities(model, ctx[part])) / temperature
         weight = np.exp(logits - logits.max(axis=1, keepdims=True))
         cdf = np.cumsum(weight, axis=1)
-        pick = (cdf <= rng.random(open_.size)[:, None] * cdf[:, -1:]).sum(axis=1)
-        token[open_] = np.minimum(pick, model.vocab_size - 1)
+        pick = (cdf <= rng.random(part.size)[:, None] * cdf[:, -1:]).sum(axis=1)
+        token[part] = np.minimum(pick, model.vocab_size - 1)
     return token
 
 
+#: Bytes of one chunk of dense (contexts, V) rows in the temperature fallback of :func:`_draw`.
+DENSE_CHUNK_BYTES = 32 * 2**20
+
+
+#: Most tokens one call generates per prompt. Each token is one vectorised step (about 0.2 ms of
+#: Python at least), and an n-gram model only sees n-1 tokens back, so longer text is generated
+#: just as well in several calls.
+MAX_LENGTH = 10_000
+
+
 def _check_decoding(model: NGramModel, prompts, length) -> tuple[np.ndarray, int]:
-    prompts = check_blocks(prompts, "prompts", model.vocab_size)
+    prompts = check_blocks(prompts, "prompts", check_model(model).vocab_size)
     if prompts.shape[1] < model.n - 1:
         raise ValueError(f"prompts need at least n-1 = {model.n - 1} tokens, got {prompts.shape[1]}")
-    return prompts, check_int(length, "length", minimum=1)
+    return prompts, check_int(length, "length", minimum=1, maximum=MAX_LENGTH)
+
+
+#: Temperatures allowed for sampling. Below 0.01, P**(1/T) underflows for probabilities under
+#: 1e-3 (1e-3**100 = 1e-300), so rounding rather than the model would decide the draw (use beam
+#: search or top_k=1 for the most probable token); above 100 all tokens are nearly equally likely.
+TEMPERATURE_RANGE = (0.01, 100.0)
+
+
+def check_temperature(temperature) -> float:
+    """``temperature`` as a float in ``TEMPERATURE_RANGE``, or a clear error."""
+    return check_real(temperature, "temperature", low=TEMPERATURE_RANGE[0], high=TEMPERATURE_RANGE[1])
 
 
 def sample(
@@ -165,10 +188,10 @@ def sample(
     model : NGramModel
     prompts : array_like of int, shape (batch, c), c >= n-1
     length : int
-        Tokens to generate per prompt (>= 1).
+        Tokens to generate per prompt, 1 to ``MAX_LENGTH`` (10,000).
     temperature : float, default 1.0
-        Draw from p**(1/temperature), renormalized; must be > 0. Below 1 sharpens the
-        distribution toward its most probable tokens.
+        Draw from p**(1/temperature), renormalized; in [0.01, 100] (``TEMPERATURE_RANGE``).
+        Below 1 sharpens the distribution toward its most probable tokens.
     top_k : int, optional
         Draw only among the k most probable tokens (>= 1).
     rng : numpy.random.Generator, int or None
@@ -185,9 +208,14 @@ def sample(
     top-k uses the exact top-k tokens; temperature above 1 falls back to dense rows.
     """
     prompts, length = _check_decoding(model, prompts, length)
-    temperature = check_real(temperature, "temperature", low=0, low_open=True)
+    temperature = check_temperature(temperature)
     if top_k is not None:
         top_k = check_int(top_k, "top_k", minimum=1)
+    # The continuations, one step's per-context arrays (40 proposals below T = 1) and the top-k
+    # lists; dense rows come in chunks of DENSE_CHUNK_BYTES whatever the batch.
+    per_context = length + 64 + (4 * min(top_k, model.vocab_size) if top_k is not None else 0)
+    check_memory(8.0 * prompts.shape[0] * per_context, "prompts and length" + (" and top_k" if top_k else ""),
+                 "the continuations and one step's working arrays")
     return continue_by_sampling(model, prompts, length, temperature, top_k, as_generator(rng))
 
 
@@ -218,7 +246,11 @@ def beam_search(model: NGramModel, prompts, length: int, *, beam_width: int = 5)
     numpy.ndarray of int64, shape (batch, length)
     """
     prompts, length = _check_decoding(model, prompts, length)
-    return continue_by_beam_search(model, prompts, length, check_int(beam_width, "beam_width", minimum=1))
+    width = check_int(beam_width, "beam_width", minimum=1)
+    beams = min(width, model.vocab_size - 1)
+    check_memory(8.0 * prompts.shape[0] * beams * (2 * length + 4 * beams), "prompts, length and beam_width",
+                 "the beams' back-pointers and candidates")
+    return continue_by_beam_search(model, prompts, length, width)
 
 
 def continue_by_beam_search(model: NGramModel, prompts: np.ndarray, length: int, width: int) -> np.ndarray:

@@ -23,12 +23,13 @@ Chapter: ``book/05_language_models.md``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
-from ..validation import check_int, check_real
+from ..validation import check_int, check_memory, check_real
 from .text import BOS, check_blocks
 
 __all__ = ["NGramModel", "train", "next_token_probabilities", "log_probabilities", "perplexity", "corpus_perplexity"]
@@ -73,6 +74,22 @@ def _keys(windows: np.ndarray, base: int) -> np.ndarray:
     return keys
 
 
+def check_model(model) -> NGramModel:
+    """``model`` if it is an :class:`NGramModel`, else a ``TypeError``."""
+    if not isinstance(model, NGramModel):
+        raise TypeError(f"model must be an NGramModel (from language.train), got {type(model).__name__}")
+    return model
+
+
+def check_order(n, vocab_size: int) -> int:
+    """The model order ``n`` (>= 1), small enough that n-gram keys fit in 62 bits for this vocabulary."""
+    n = check_int(n, "n", minimum=1)
+    if n * math.log2(vocab_size) >= 62:
+        raise ValueError(f"n must keep vocab_size**n below 2**62 (integer n-gram keys): with vocab_size = "
+                         f"{vocab_size}, n can be at most {math.ceil(62 / math.log2(vocab_size)) - 1}, got {n}")
+    return n
+
+
 def _pad(blocks: np.ndarray, n: int) -> np.ndarray:
     """Prepend n-1 begin-of-block symbols to every block."""
     return np.concatenate([np.full((blocks.shape[0], n - 1), BOS, dtype=np.int64), blocks], axis=1)
@@ -96,11 +113,9 @@ def train(blocks, vocab_size: int, *, n: int = 3, discount: float = 0.75) -> NGr
     -------
     NGramModel
     """
-    n = check_int(n, "n", minimum=1)
     vocab_size = check_int(vocab_size, "vocab_size", minimum=3)
+    n = check_order(n, vocab_size)
     discount = check_real(discount, "discount", low=0, high=1, low_open=True)
-    if float(vocab_size) ** n >= 2.0**62:
-        raise ValueError(f"vocab_size**n must be below 2**62 for integer n-gram keys; got {vocab_size}**{n}")
     return fit(check_blocks(blocks, "blocks", vocab_size), vocab_size, n, discount)
 
 
@@ -163,6 +178,7 @@ def _pointwise(model: NGramModel, ctx: np.ndarray, words: np.ndarray) -> np.ndar
 
 
 def _check_contexts(model: NGramModel, contexts) -> np.ndarray:
+    check_model(model)
     try:
         ctx = np.asarray(contexts)
     except (TypeError, ValueError):
@@ -193,6 +209,7 @@ def next_token_probabilities(model: NGramModel, contexts) -> np.ndarray:
         Each row sums to 1; the ``<s>`` column is 0.
     """
     ctx = _check_contexts(model, contexts)
+    check_memory(8.0 * ctx.shape[0] * model.vocab_size, "contexts", "the dense probability rows")
     probs = np.tile(model.unigram, (ctx.shape[0], 1))
     for order, rows in zip(model.orders, _level_rows(model, ctx)):
         seen = rows >= 0
@@ -214,7 +231,7 @@ def log_probabilities(model: NGramModel, blocks) -> np.ndarray:
     -------
     numpy.ndarray, shape (blocks, length)
     """
-    blocks = check_blocks(blocks, "blocks", model.vocab_size)
+    blocks = check_blocks(blocks, "blocks", check_model(model).vocab_size)
     n = model.n
     windows = np.lib.stride_tricks.sliding_window_view(_pad(blocks, n), n, axis=1).reshape(-1, n)
     return np.log(_pointwise(model, windows[:, :-1], windows[:, -1])).reshape(blocks.shape)

@@ -17,12 +17,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..schemes import Accumulate, AccumulateSubsample, Augment, Fresh, KeepReal, Replace, Scheme, as_scheme
-from ..validation import RNGLike, as_generator, check_choice, check_int, check_real
-from .decoding import continue_by_beam_search, continue_by_sampling
-from .kneser_ney import NGramModel, fit
+from ..validation import RNGLike, as_generator, check_choice, check_int, check_memory, check_real
+from .decoding import check_temperature, continue_by_beam_search, continue_by_sampling
+from .kneser_ney import NGramModel, check_order, fit
 from .text import check_blocks
 
-__all__ = ["GenerationsResult", "self_consuming_generations"]
+__all__ = ["GenerationsResult", "self_consuming_generations", "MAX_LANGUAGE_GENERATIONS"]
+
+#: Most generations of one language-model loop. Each trains a model and writes a corpus (about a
+#: second at the book's scale); the book runs 10 to 20, the paper 10.
+MAX_LANGUAGE_GENERATIONS = 1_000
 
 
 @dataclass(frozen=True)
@@ -89,20 +93,23 @@ def self_consuming_generations(
     # Everything is checked once here; the loop then calls the unchecked fit and decoders.
     vocab_size = check_int(vocab_size, "vocab_size", minimum=3)
     real = check_blocks(real_blocks, "real_blocks", vocab_size)
-    generations = check_int(generations, "generations", minimum=0)
+    generations = check_int(generations, "generations", minimum=0, maximum=MAX_LANGUAGE_GENERATIONS)
     scheme = as_scheme(scheme)
-    n = check_int(n, "n", minimum=1)
+    n = check_order(n, vocab_size)
     discount = check_real(discount, "discount", low=0, high=1, low_open=True)
     decoding = check_choice(decoding, "decoding", ("beam", "sample"))
     beam_width = check_int(beam_width, "beam_width", minimum=1)
-    temperature = check_real(temperature, "temperature", low=0, low_open=True)
+    temperature = check_temperature(temperature)
     top_k = None if top_k is None else check_int(top_k, "top_k", minimum=1)
     rng = as_generator(rng)
     count, length = real.shape
     if length < n - 1:
         raise ValueError(f"real_blocks need at least n-1 = {n - 1} tokens to prompt the model, got {length}")
-    if float(vocab_size) ** n >= 2.0**62:
-        raise ValueError(f"vocab_size**n must be below 2**62 for integer n-gram keys; got {vocab_size}**{n}")
+    stored = (generations + 1) * (generations + 2) / 2 if isinstance(scheme, Accumulate | AccumulateSubsample) \
+        else 2 * (generations + 1)  # in units of the real text: what data holds, at most
+    if isinstance(scheme, Fresh):
+        stored += (generations + 1) * scheme.real_size / count
+    check_memory(8.0 * stored * real.size, "generations", "every generation's text")
     n_kept = int(round(scheme.fraction * count)) if isinstance(scheme, KeepReal) else 0
     budget = count
     if isinstance(scheme, AccumulateSubsample) and scheme.budget is not None:

@@ -39,14 +39,32 @@ def tokenize(text: str) -> list[str]:
     return _TOKEN.findall(text.lower())
 
 
+def _check_tokens(tokens, name: str) -> list[str]:
+    """``tokens`` as a list of str: a sequence of strings (not one string), or a TypeError."""
+    if isinstance(tokens, str) or not isinstance(tokens, Sequence):
+        raise TypeError(f"{name} must be a sequence of str (e.g. a list from tokenize), got {type(tokens).__name__}")
+    if not all(isinstance(tok, str) for tok in tokens):
+        bad = next(tok for tok in tokens if not isinstance(tok, str))
+        raise TypeError(f"{name} must hold only str tokens, got {bad!r}")
+    return list(tokens)
+
+
 @dataclass(frozen=True)
 class Vocabulary:
-    """A fixed list of tokens: ids 0 and 1 are ``<unk>`` and ``<s>``, then the words."""
+    """A fixed list of tokens: ids 0 and 1 are ``<unk>`` and ``<s>``, then the words (distinct str)."""
 
     tokens: tuple
 
     def __post_init__(self):
-        object.__setattr__(self, "_index", {tok: i for i, tok in enumerate(self.tokens)})
+        tokens = tuple(_check_tokens(self.tokens, "tokens"))
+        if tokens[:2] != ("<unk>", "<s>") or len(tokens) < 3:
+            raise ValueError("tokens must start with '<unk>' and '<s>' (ids 0 and 1) followed by at least one "
+                             f"word; got {tokens[:3]!r}")
+        index = {tok: i for i, tok in enumerate(tokens)}
+        if len(index) != len(tokens):
+            raise ValueError("tokens must be distinct; a token appears twice")
+        object.__setattr__(self, "tokens", tokens)
+        object.__setattr__(self, "_index", index)
 
     def __len__(self) -> int:
         return len(self.tokens)
@@ -57,12 +75,13 @@ class Vocabulary:
         return len(self.tokens) - 1
 
     def encode(self, tokens: Sequence[str]) -> np.ndarray:
-        """Token ids of ``tokens``; words outside the vocabulary become ``UNK``."""
-        return np.array([self._index.get(tok, UNK) for tok in tokens], dtype=np.int64)
+        """Token ids of ``tokens`` (a sequence of str); words outside the vocabulary become ``UNK``."""
+        return np.array([self._index.get(tok, UNK) for tok in _check_tokens(tokens, "tokens")], dtype=np.int64)
 
     def decode(self, ids) -> str:
         """The tokens of ``ids`` joined by spaces (``<s>`` dropped), for reading generated text."""
-        words = [self.tokens[i] for i in np.asarray(ids).ravel() if i != BOS]
+        ids = _check_ids(ids, "ids", len(self.tokens))
+        words = [self.tokens[i] for i in ids.ravel() if i != BOS]
         text = " ".join(words)
         return re.sub(r" ([.,;:!?)])", r"\1", text).replace("( ", "(")
 
@@ -72,6 +91,7 @@ def build_vocabulary(tokens: Sequence[str], *, min_count: int = 1) -> Vocabulary
 
     Ties are broken alphabetically, so the ids are reproducible.
     """
+    tokens = _check_tokens(tokens, "tokens")
     min_count = check_int(min_count, "min_count", minimum=1)
     counts: dict = {}
     for tok in tokens:
@@ -79,6 +99,9 @@ def build_vocabulary(tokens: Sequence[str], *, min_count: int = 1) -> Vocabulary
     if not counts:
         raise ValueError("tokens is empty: a vocabulary needs at least one token")
     words = sorted((w for w, c in counts.items() if c >= min_count), key=lambda w: (-counts[w], w))
+    if not words:
+        raise ValueError(f"min_count = {min_count:,} keeps no word: the most frequent occurs "
+                         f"{max(counts.values()):,} times")
     return Vocabulary(("<unk>", "<s>") + tuple(words))
 
 
@@ -88,15 +111,30 @@ def cut_blocks(ids, length: int = 64, *, offset: int = 0) -> np.ndarray:
     The incomplete block at the end (and the ``offset`` tokens at the start) are dropped.
     Returns an int64 array of shape (number of blocks, length).
     """
-    ids = np.asarray(ids, dtype=np.int64)
+    ids = _check_ids(ids, "ids")
     if ids.ndim != 1:
         raise ValueError(f"ids must be a 1-D token stream, got shape {ids.shape}")
     length = check_int(length, "length", minimum=1)
     offset = check_int(offset, "offset", minimum=0)
     count = (ids.size - offset) // length
     if count < 1:
-        raise ValueError(f"a stream of {ids.size} tokens holds no block of length {length} after offset {offset}")
+        raise ValueError(f"ids: a stream of {ids.size} tokens holds no block of length {length} after offset {offset}")
     return ids[offset : offset + count * length].reshape(count, length)
+
+
+def _check_ids(ids, name: str, vocab_size: int | None = None) -> np.ndarray:
+    """``ids`` as an int64 array of token ids >= 0 (and < ``vocab_size`` if given), or a clear error."""
+    try:
+        arr = np.asarray(ids)
+    except ValueError:
+        raise ValueError(f"{name} must be an array of token ids; its rows have different lengths") from None
+    if not (np.issubdtype(arr.dtype, np.integer) or (arr.size == 0 and arr.dtype.kind in "fO")):
+        raise TypeError(f"{name} must hold integer token ids, got {type(ids).__name__} of {arr.dtype}")
+    arr = arr.astype(np.int64)
+    top = "" if vocab_size is None else f" and < {vocab_size}"
+    if arr.size and (arr.min() < 0 or (vocab_size is not None and arr.max() >= vocab_size)):
+        raise ValueError(f"{name} must hold token ids >= 0{top}, got values from {arr.min()} to {arr.max()}")
+    return arr
 
 
 def check_blocks(blocks, name: str, vocab_size: int) -> np.ndarray:

@@ -124,7 +124,7 @@ def test_bad_input_is_rejected_clearly():
         lm.train([[0.5, 2.0]], 5)
     model = lm.train(good, 5)
     for temperature in (0, -1.0):
-        with pytest.raises(ValueError, match="temperature must be a number > 0"):
+        with pytest.raises(ValueError, match="temperature must be a number in \\[0.01, 100\\]"):
             lm.sample(model, good, 3, temperature=temperature)
     with pytest.raises(ValueError, match="top_k"):
         lm.sample(model, good, 3, top_k=0)
