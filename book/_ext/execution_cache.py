@@ -9,9 +9,11 @@ Three things are added here:
   ``collapse_lib`` (every file under it, by content) and stores the fingerprint in the cache
   folder; when it differs, the cache is cleared and every chapter is read and executed again.
   The same holds for a cache restored from elsewhere (the GitHub workflow restores one).
-- **Error reports start empty.** myst-nb writes a failing chapter's traceback under
-  ``_build/html/reports`` and never removes it; the folder is emptied at the start of a build,
-  so what is there belongs to this build.
+- **Error reports start empty, and failures are not forgotten.** myst-nb writes a failing
+  chapter's traceback under ``_build/html/reports`` and never removes it; the folder is emptied
+  at the start of a build, so what is there belongs to this build. A page whose execution
+  failed is read again by the next build even if its source did not change (Sphinx would skip
+  it, and the second build would pass without running it).
 - **Downloads keep their outputs.** sphinx-book-theme offers each chapter's executed notebook
   from ``_build/jupyter_execute``, where myst-nb writes it while reading the page. When the
   outputs come from the cache, myst-nb 1.4 builds the page from them but writes the notebook
@@ -66,10 +68,26 @@ def start_build(app) -> None:
         stored.write_text(fingerprint + "\n", encoding="utf-8")
 
 
+def failed_last_time(env) -> list[str]:
+    """Pages whose execution failed in the previous build (myst-nb's execution record)."""
+    from myst_nb.sphinx_ import NbMetadataCollector
+
+    failed = []
+    for docname in env.found_docs & set(NbMetadataCollector.get_doc_data(env)):
+        exec_data = NbMetadataCollector.get_exec_data(env, docname)
+        if exec_data is not None and not exec_data.get("succeeded", True):
+            failed.append(docname)
+    return failed
+
+
 def reread_notebooks(app, env, added, changed, removed) -> list[str]:
-    """After a library change, every notebook page is read (and so executed) again."""
+    """Notebook pages to read (and so execute) again although their source did not change.
+
+    After a library change, every one; otherwise those whose execution failed last time, which
+    Sphinx would otherwise skip, so a second build would pass without running them.
+    """
     if not getattr(env, "library_changed", False):
-        return []
+        return failed_last_time(env)
     pages = []
     for docname in env.found_docs:
         source = Path(env.doc2path(docname))

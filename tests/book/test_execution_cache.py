@@ -65,3 +65,19 @@ def test_after_a_library_change_every_notebook_page_is_read_again(tmp_path):
     assert execution_cache.reread_notebooks(None, env, set(), set(), set()) == ["chapter"]
     env.library_changed = False
     assert execution_cache.reread_notebooks(None, env, set(), set(), set()) == []
+
+
+def test_a_page_that_failed_to_execute_is_read_again(tmp_path):
+    """Sphinx skips unchanged pages; a page whose execution failed must run again next build."""
+    from collections import defaultdict
+
+    (tmp_path / "chapter.md").write_text("# A\n\n```{code-cell} ipython3\n1\n```\n", encoding="utf-8")
+    (tmp_path / "other.md").write_text("# B\n\n```{code-cell} ipython3\n2\n```\n", encoding="utf-8")
+    env = SimpleNamespace(library_changed=False, found_docs={"chapter", "other"},
+                          doc2path=lambda name: str(tmp_path / f"{name}.md"), nb_metadata=defaultdict(dict))
+    env.nb_metadata["chapter"]["exec_data"] = {"succeeded": False, "error": "CellExecutionError"}
+    env.nb_metadata["other"]["exec_data"] = {"succeeded": True, "error": None}
+    env.nb_metadata["removed"]["exec_data"] = {"succeeded": False, "error": "CellExecutionError"}
+    assert execution_cache.reread_notebooks(None, env, set(), set(), set()) == ["chapter"]
+    env.nb_metadata["chapter"]["exec_data"] = {"succeeded": True, "error": None}
+    assert execution_cache.reread_notebooks(None, env, set(), set(), set()) == []
