@@ -8,6 +8,7 @@ updates are fast enough to feel live without anyone dragging a slider.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
 
@@ -54,41 +55,47 @@ class Explorer(ipywidgets.VBox):
         plt.show()
         self.update_seconds.append(time.perf_counter() - start)
 
-    def sweep(self, points_per_control: int = 3, repeats: int = 2) -> list[float]:
-        """Redraw across every slider's range and at the heaviest corner; return the seconds each took.
+    def sweep_settings(self, points_per_control: int = 3) -> list[dict]:
+        """The control settings :meth:`sweep` visits.
 
-        Controls are changed one at a time from their current values, as a reader would, at the
-        ends and middle of each range; then all numeric controls are set to their maxima at once,
-        usually the slowest combination. Each setting is drawn ``repeats`` times and the fastest
-        time kept.
+        Every option of every choice control (dropdowns, selection sliders) crossed with both ends
+        of every numeric slider, which includes the heaviest corner; then each numeric slider alone
+        at ``points_per_control`` evenly spaced values (its middle, for 3) with the others at their
+        defaults, as a reader would move it.
         """
         defaults = {name: control.value for name, control in self.controls.items()}
-        settings = []
+        axes, singles = [], []
         for name, control in self.controls.items():
             if not hasattr(control, "min"):
-                values = [
-                    option[1] if isinstance(option, tuple) else option
-                    for option in getattr(control, "options", [control.value])
-                ]
-            else:
-                values = np.linspace(control.min, control.max, points_per_control)
-                if isinstance(control.value, (int, np.integer)):
-                    values = np.unique(np.round(values).astype(int)).tolist()
-                else:
-                    values = values.tolist()
-            settings += [{**defaults, name: value} for value in values]
-        settings.append({**defaults, **{name: c.max for name, c in self.controls.items() if hasattr(c, "max")}})
-        seconds = []
-        for values in settings:
+                options = getattr(control, "options", [control.value])
+                axes.append([option[1] if isinstance(option, tuple) else option for option in options])
+                continue
+            values = np.linspace(control.min, control.max, points_per_control)
+            if isinstance(control.value, (int, np.integer)):
+                values = np.unique(np.round(values).astype(int))
+            values = values.tolist()
+            axes.append([values[0], values[-1]])
+            singles += [{**defaults, name: value} for value in values[1:-1]]
+        corners = [dict(zip(self.controls, combination)) for combination in itertools.product(*axes)]
+        return corners + singles
+
+    def sweep(self, points_per_control: int = 3, repeats: int = 2) -> list[tuple[dict, float]]:
+        """Redraw at every setting of :meth:`sweep_settings`; return (setting, seconds) pairs.
+
+        Each setting is drawn ``repeats`` times and the fastest time kept (the cost, not the
+        machine's jitter); the figure is rendered as a browser redraw would.
+        """
+        timed = []
+        for values in self.sweep_settings(points_per_control):
             best = np.inf
-            for _ in range(repeats):  # the best of a few runs measures the cost, not the machine's jitter
+            for _ in range(repeats):
                 start = time.perf_counter()
                 self.draw(**values)
-                plt.gcf().canvas.draw()  # render as a browser redraw would
+                plt.gcf().canvas.draw()
                 plt.close("all")
                 best = min(best, time.perf_counter() - start)
-            seconds.append(best)
-        return seconds
+            timed.append((values, best))
+        return timed
 
 
 def explorer(draw: Callable[..., None], *, name: str, **controls) -> Explorer:
@@ -99,16 +106,22 @@ def explorer(draw: Callable[..., None], *, name: str, **controls) -> Explorer:
 
 
 def time_explorers(points_per_control: int = 3) -> list[dict]:
-    """Sweep every explorer created in this kernel and summarise its redraw times (seconds)."""
+    """Sweep every explorer created in this kernel and summarise its redraw times (seconds).
+
+    Each summary names the slowest setting, so a budget failure says where to look.
+    """
     report = []
     for ui in _REGISTRY:
-        seconds = np.array(ui.sweep(points_per_control))
+        timed = ui.sweep(points_per_control)
+        seconds = np.array([t for _, t in timed])
+        worst = timed[int(seconds.argmax())][0]
         report.append(
             {
                 "name": ui.name,
                 "updates": int(seconds.size),
                 "median_s": float(np.median(seconds)),
                 "max_s": float(seconds.max()),
+                "slowest": {k: (v.item() if hasattr(v, "item") else v) for k, v in worst.items()},
             }
         )
     return report

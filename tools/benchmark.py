@@ -216,6 +216,11 @@ def report(chapters: list[dict], library: list[dict]) -> list[str]:
             for e in row["explorers"]:
                 if e["max_s"] > WIDGET_SECONDS:
                     failures.append(f"{row['chapter']} explorer '{e['name']}': {e['max_s']:.2f} s > {WIDGET_SECONDS} s")
+        print("\nslowest explorer redraw per chapter (every choice x both ends of every slider, and each slider's middle):")
+        for row in chapters:
+            for e in row["explorers"]:
+                setting = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in e["slowest"].items())
+                print(f"  {row['chapter']} '{e['name']}': {e['max_s'] * 1000:.0f} ms over {e['updates']} settings, at {setting}")
         total = sum(row["seconds"] for row in chapters)
         peak = max(row["peak_mb"] for row in chapters)
         print(f"{'whole book':<28} {sum(r['cells'] for r in chapters):>10} {total:>9.1f} {peak:>10.0f}")

@@ -93,3 +93,33 @@ def test_grid_explorer_rejects_bad_input_with_a_clear_error(change, error):
     arguments = {"table": table, "x": "t", "y": "y", "controls": {"M": "M"}, "name": "demo", **change(table)}
     with pytest.raises(error):
         grid_explorer(arguments.pop("table"), **arguments)
+
+
+def test_explorer_sweep_crosses_every_choice_with_both_ends_of_every_slider():
+    import ipywidgets
+
+    from collapse_lib import widgets
+
+    drawn = []
+
+    def draw(scheme, M, s):
+        drawn.append((scheme, M, s))
+        plt.figure()
+
+    ui = widgets.explorer(
+        draw, name="demo",
+        scheme=ipywidgets.Dropdown(options=[("Replace", "replace"), ("Keep", "keep")], value="keep"),
+        M=ipywidgets.IntSlider(value=50, min=10, max=300, step=10),
+        s=ipywidgets.FloatSlider(value=1.0, min=0.5, max=2.0),
+    )
+    settings = ui.sweep_settings()
+    corners = {(v["scheme"], v["M"], v["s"]) for v in settings[:8]}
+    assert corners == {(c, m, s) for c in ("replace", "keep") for m in (10, 300) for s in (0.5, 2.0)}
+    # then each slider's middle, the others at their defaults
+    assert settings[8:] == [{"scheme": "keep", "M": 155, "s": 1.0}, {"scheme": "keep", "M": 50, "s": 1.25}]
+    drawn.clear()
+    timed = ui.sweep(repeats=1)
+    assert [values for values, _ in timed] == settings and len(drawn) == len(settings)
+    assert all(seconds >= 0 for _, seconds in timed)
+    report = widgets.time_explorers()[-1]
+    assert report["name"] == "demo" and report["updates"] == 10 and report["slowest"] in settings
