@@ -79,23 +79,24 @@ class Explorer(ipywidgets.VBox):
         corners = [dict(zip(self.controls, combination)) for combination in itertools.product(*axes)]
         return corners + singles
 
-    def sweep(self, points_per_control: int = 3, repeats: int = 2) -> list[tuple[dict, float]]:
+    def sweep(self, points_per_control: int = 3, passes: int = 2) -> list[tuple[dict, float]]:
         """Redraw at every setting of :meth:`sweep_settings`; return (setting, seconds) pairs.
 
-        Each setting is drawn ``repeats`` times and the fastest time kept (the cost, not the
-        machine's jitter); the figure is rendered as a browser redraw would.
+        The figure is rendered as a browser redraw would. The settings are visited ``passes``
+        times in turn and each keeps its fastest time: every draw follows a draw at another
+        setting, as when a reader moves a control, while a one-off pause of the machine (or the
+        first use of a code path in the kernel) does not count.
         """
-        timed = []
-        for values in self.sweep_settings(points_per_control):
-            best = np.inf
-            for _ in range(repeats):
+        settings = self.sweep_settings(points_per_control)
+        best = [np.inf] * len(settings)
+        for _ in range(passes):
+            for i, values in enumerate(settings):
                 start = time.perf_counter()
                 self.draw(**values)
                 plt.gcf().canvas.draw()
                 plt.close("all")
-                best = min(best, time.perf_counter() - start)
-            timed.append((values, best))
-        return timed
+                best[i] = min(best[i], time.perf_counter() - start)
+        return list(zip(settings, best))
 
 
 def explorer(draw: Callable[..., None], *, name: str, **controls) -> Explorer:

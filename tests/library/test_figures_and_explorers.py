@@ -118,7 +118,7 @@ def test_explorer_sweep_crosses_every_choice_with_both_ends_of_every_slider():
     # then each slider's middle, the others at their defaults
     assert settings[8:] == [{"scheme": "keep", "M": 155, "s": 1.0}, {"scheme": "keep", "M": 50, "s": 1.25}]
     drawn.clear()
-    timed = ui.sweep(repeats=1)
+    timed = ui.sweep(passes=1)
     assert [values for values, _ in timed] == settings and len(drawn) == len(settings)
     assert all(seconds >= 0 for _, seconds in timed)
     report = widgets.time_explorers()[-1]
