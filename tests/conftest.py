@@ -46,7 +46,26 @@ def pytest_runtest_teardown(item, nextitem):
     return result
 
 
-def pytest_terminal_summary(terminalreporter):
+def pytest_addoption(parser):
+    parser.addoption("--seed-offset", type=int, default=0,
+                     help="shift every seed of the library's statistical tests by this (tests/library/family_wise.py)")
+    parser.addoption("--family-wise-report", action="store_true",
+                     help="print each statistical test's margin over its family-wise threshold")
+
+
+@pytest.fixture
+def seed_offset(request) -> int:
+    """Added to every seed of a statistical test, to run it on other seeds (``--seed-offset``)."""
+    return request.config.getoption("--seed-offset")
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    if config.getoption("--family-wise-report"):
+        from tests.library.family_wise import MARGINS
+
+        terminalreporter.write_sep("-", "statistical tests: smallest p-value / family-wise threshold (fails below 1)")
+        for test, margin, name in sorted(MARGINS, key=lambda row: row[1]):
+            terminalreporter.write_line(f"{margin:10.3g}  {test}  [{name}]")
     if PEAKS:
         terminalreporter.write_sep("-", "peak memory of each chapter's kernel (budget "
                                    f"{CHAPTER_MEGABYTES:.0f} MB)")

@@ -1,6 +1,7 @@
 """Tests of collapse_lib.gaussian: shapes, exact moments, agreement of the two simulators, W2, bad input.
 
-Statistical tests use fixed seeds and tolerances of a few Monte Carlo standard errors.
+Statistical tests use fixed seeds and check all their comparisons together at a family-wise
+false-alarm rate (``tests/library/family_wise.py``), so they pass on other seeds too.
 """
 
 import numpy as np
@@ -12,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from collapse_lib import gaussian
-
-Z = 4.0
+from collapse_lib.montecarlo import mean_and_se
+from tests.library.family_wise import Family, variance_and_se
 
 
 def c_factor(M):
@@ -50,52 +51,56 @@ def test_covariances_stay_symmetric_positive_definite_and_seeded(d, M_extra, gen
 
 # --------------------------------------------------------------------------- exact moments
 @pytest.mark.parametrize("method", ["exact", "samples"])
-def test_one_dimensional_moments(method):
+def test_one_dimensional_moments(method, seed_offset):
     M, n, R, bias = 8, 5, 20_000 if method == "exact" else 8_000, 0.9
-    chain = gaussian.simulate(0.0, 2.0, M, n, replicates=R, sampling_bias=bias, method=method, rng=21)
+    chain = gaussian.simulate(0.0, 2.0, M, n, replicates=R, sampling_bias=bias, method=method, rng=21 + seed_offset)
     var, mean = chain.variances[:, n], chain.means[:, n, 0]
-    # E[sigma_n^2] = bias^n sigma_0^2
-    assert abs(var.mean() - 2.0 * bias**n) <= Z * var.std(ddof=1) / np.sqrt(R)
-    # E[sigma_n] = (sqrt(bias) c_M)^n sigma_0
-    sd = np.sqrt(var)
-    assert abs(sd.mean() - np.sqrt(2.0) * (np.sqrt(bias) * c_factor(M)) ** n) <= Z * sd.std(ddof=1) / np.sqrt(R)
-    # E[(mu_n - mu_0)^2] = sigma_0^2 / M * sum_{t=1}^n bias^t
-    sq = mean**2
-    expected = 2.0 / M * sum(bias**t for t in range(1, n + 1))
-    assert abs(sq.mean() - expected) <= Z * sq.std(ddof=1) / np.sqrt(R)
+    (Family()
+     # E[sigma_n^2] = bias^n sigma_0^2
+     .agree("E[sigma_n^2]", *mean_and_se(var), 2.0 * bias**n)
+     # E[sigma_n] = (sqrt(bias) c_M)^n sigma_0
+     .agree("E[sigma_n]", *mean_and_se(np.sqrt(var)), np.sqrt(2.0) * (np.sqrt(bias) * c_factor(M)) ** n)
+     # E[(mu_n - mu_0)^2] = sigma_0^2 / M * sum_{t=1}^n bias^t
+     .agree("E[(mu_n - mu_0)^2]", *mean_and_se(mean**2), 2.0 / M * sum(bias**t for t in range(1, n + 1)))
+     .check())
 
 
-def test_log_variance_is_a_random_walk_with_digamma_drift():
+def test_log_variance_is_a_random_walk_with_digamma_drift(seed_offset):
     M, n, R = 5, 30, 20_000
-    chain = gaussian.simulate(0.0, 1.0, M, n, replicates=R, rng=22)
+    chain = gaussian.simulate(0.0, 1.0, M, n, replicates=R, rng=22 + seed_offset)
     log_var = np.log(chain.variances[:, n])
     k = M - 1
     drift = scipy.special.digamma(k / 2) + np.log(2 / k)
     assert drift < 0
-    assert abs(log_var.mean() - n * drift) <= Z * log_var.std(ddof=1) / np.sqrt(R)
-    assert abs(log_var.var(ddof=1) - n * scipy.special.polygamma(1, k / 2)) <= 0.05 * n * scipy.special.polygamma(1, k / 2)
+    (Family()
+     .agree("mean of log sigma_n^2", *mean_and_se(log_var), n * drift)
+     .agree("variance of log sigma_n^2", *variance_and_se(log_var), n * scipy.special.polygamma(1, k / 2))
+     .check())
 
 
-def test_multivariate_log_determinant_drift():
+def test_multivariate_log_determinant_drift(seed_offset):
     M, d, n, R = 12, 3, 10, 10_000
-    chain = gaussian.simulate(np.zeros(d), np.diag([1.0, 2.0, 0.5]), M, n, replicates=R, rng=23)
-    logdet = np.linalg.slogdet(chain.covs[:, n])[1] - np.log(1.0)
+    cov0 = np.diag([1.0, 2.0, 0.5])
+    chain = gaussian.simulate(np.zeros(d), cov0, M, n, replicates=R, rng=23 + seed_offset)
+    logdet = np.linalg.slogdet(chain.covs[:, n])[1]
     k = M - 1
     drift = sum(scipy.special.digamma((k - i) / 2) + np.log(2 / k) for i in range(d))
-    assert abs(logdet.mean() - n * drift) <= Z * logdet.std(ddof=1) / np.sqrt(R)
-    # E[cov_n] = cov_0 entrywise (a matrix martingale).
-    mean_cov = chain.covs[:, n].mean(axis=0)
-    se = chain.covs[:, n].std(axis=0, ddof=1) / np.sqrt(R)
-    assert np.all(np.abs(mean_cov - np.diag([1.0, 2.0, 0.5])) <= Z * se)
+    (Family()
+     .agree("log det drift", *mean_and_se(logdet), np.log(np.linalg.det(cov0)) + n * drift)
+     # E[cov_n] = cov_0 entrywise (a matrix martingale).
+     .agree("E[cov_n]", *mean_and_se(chain.covs[:, n], axis=0), cov0)
+     .check())
 
 
 # --------------------------------------------------------------------------- the two methods agree
 @pytest.mark.parametrize("d", [1, 2])
-def test_exact_and_sample_methods_agree_in_distribution(d):
+def test_exact_and_sample_methods_agree_in_distribution(d, seed_offset):
     M, n, R = 6, 3, 4000
     cov = np.eye(d) if d == 1 else np.array([[1.0, 0.6], [0.6, 2.0]])
-    a = gaussian.simulate(np.zeros(d), cov, M, n, replicates=R, sampling_bias=0.8, method="exact", rng=31)
-    b = gaussian.simulate(np.zeros(d), cov, M, n, replicates=R, sampling_bias=0.8, method="samples", rng=32)
+    a = gaussian.simulate(np.zeros(d), cov, M, n, replicates=R, sampling_bias=0.8, method="exact",
+                          rng=31 + seed_offset)
+    b = gaussian.simulate(np.zeros(d), cov, M, n, replicates=R, sampling_bias=0.8, method="samples",
+                          rng=32 + seed_offset)
     statistics = {
         "first mean coordinate": (a.means[:, n, 0], b.means[:, n, 0]),
         "log det cov": (np.linalg.slogdet(a.covs[:, n])[1], np.linalg.slogdet(b.covs[:, n])[1]),
@@ -103,8 +108,10 @@ def test_exact_and_sample_methods_agree_in_distribution(d):
     }
     if d == 2:
         statistics["covariance"] = (a.covs[:, n, 0, 1], b.covs[:, n, 0, 1])
+    family = Family()
     for name, (x, y) in statistics.items():
-        assert scipy.stats.ks_2samp(x, y).pvalue > 1e-3, name
+        family.same_law(name, scipy.stats.ks_2samp(x, y).pvalue)
+    family.check()
 
 
 # --------------------------------------------------------------------------- Wasserstein-2
@@ -193,23 +200,21 @@ def test_bad_input(kwargs, error, message):
         gaussian.simulate(**arguments)
 
 
-def test_bartlett_factor_gives_wishart_moments():
+def test_bartlett_factor_gives_wishart_moments(seed_offset):
     # W = A A^T ~ Wishart(k, I): E[W] = k I and Var[W_ij] = k (1 + delta_ij).
-
     R, d, k = 40_000, 3, 7
-    A = gaussian.bartlett_factor(R, d, k, rng=5)
+    A = gaussian.bartlett_factor(R, d, k, rng=5 + seed_offset)
     assert np.all(np.triu(A, 1) == 0)
     W = A @ np.swapaxes(A, -1, -2)
-    mean = W.mean(axis=0)
-    se = W.std(axis=0, ddof=1) / np.sqrt(R)
-    assert np.all(np.abs(mean - k * np.eye(d)) <= Z * se)
-    variance = W.var(axis=0, ddof=1)
-    expected = k * (1 + np.eye(d))
-    assert np.all(np.abs(variance / expected - 1) < 0.05)
+    family = Family().agree("E[W]", *mean_and_se(W, axis=0), k * np.eye(d))
+    lower = [(i, j) for i in range(d) for j in range(i + 1)]  # W is symmetric
+    for i, j in lower:
+        family.agree(f"Var[W_{i}{j}]", *variance_and_se(W[:, i, j]), k * (1 + (i == j)))
     # and the same law as scipy's Wishart sampler, entry by entry
-    reference = scipy.stats.wishart(df=k, scale=np.eye(d)).rvs(size=R, random_state=6)
-    for i, j in [(0, 0), (2, 2), (1, 0), (2, 1)]:
-        assert scipy.stats.ks_2samp(W[:, i, j], reference[:, i, j]).pvalue > 1e-3
+    reference = scipy.stats.wishart(df=k, scale=np.eye(d)).rvs(size=R, random_state=6 + seed_offset)
+    for i, j in lower:
+        family.same_law(f"W_{i}{j} against scipy's Wishart", scipy.stats.ks_2samp(W[:, i, j], reference[:, i, j]).pvalue)
+    family.check()
 
 
 def test_wasserstein2_refuses_covariances_that_are_not_positive_semi_definite():

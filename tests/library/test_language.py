@@ -9,6 +9,7 @@ import scipy.stats
 from collapse_lib import language as lm
 from collapse_lib import schemes
 from collapse_lib.data import python_reference_paragraphs
+from tests.library.family_wise import Family
 
 TOY = lm.Vocabulary(("<unk>", "<s>", "a", "b", "c"))
 
@@ -183,7 +184,7 @@ def test_beam_search_beats_greedy_on_a_garden_path():
     assert continuation_log_prob(model, prompt, beam) > continuation_log_prob(model, prompt, greedy)
 
 
-def test_sampling_draws_exactly_from_the_model():
+def test_sampling_draws_exactly_from_the_model(seed_offset):
     model, V = random_model(n=3, seed=5)
     context = np.array([[2, 3]])
     base = lm.next_token_probabilities(model, context)[0]
@@ -193,14 +194,16 @@ def test_sampling_draws_exactly_from_the_model():
         "T=1.7": (1.7, None, base ** (1 / 1.7)),
         "top 3, T=0.8": (0.8, 3, np.where(base >= np.sort(base)[-3], base ** (1 / 0.8), 0.0)),
     }
+    family = Family()
     for seed, (name, (temperature, top_k, target)) in enumerate(cases.items()):
         target = target / target.sum()
-        draws = lm.sample(model, np.repeat(context, 40_000, axis=0), 1, temperature=temperature, top_k=top_k, rng=seed)
+        draws = lm.sample(model, np.repeat(context, 40_000, axis=0), 1, temperature=temperature, top_k=top_k,
+                          rng=seed + seed_offset)
         observed = np.bincount(draws[:, 0], minlength=V)
         support = target > 0
         assert observed[~support].sum() == 0, name
-        pvalue = scipy.stats.chisquare(observed[support], 40_000 * target[support]).pvalue
-        assert pvalue > 1e-4, f"{name}: chi-square p = {pvalue:.2e}"
+        family.same_law(name, scipy.stats.chisquare(observed[support], 40_000 * target[support]).pvalue)
+    family.check()
 
 
 def test_seeded_reproducibility():

@@ -1,11 +1,16 @@
-"""Tests of collapse_lib.loops: every scheme, the exact fast path, exact regression theory, bad input."""
+"""Tests of collapse_lib.loops: every scheme, the exact fast path, exact regression theory, bad input.
+
+Statistical tests check all their comparisons together at a family-wise false-alarm rate
+(``tests/library/family_wise.py``), so they pass on other seeds too (``--seed-offset``).
+"""
 
 import numpy as np
 import pytest
 import scipy.stats
 
 from collapse_lib import laws, loops, schemes
-from collapse_lib.montecarlo import check_agreement, mean_and_se
+from collapse_lib.montecarlo import mean_and_se
+from tests.library.family_wise import Family
 
 
 def gaussian_real(R=None, N=60, d=1, seed=0):
@@ -61,33 +66,37 @@ def test_keep_real_extremes():
 
 
 @pytest.mark.parametrize("scheme", ["replace", "accumulate", "augment"])
-def test_exact_path_matches_sampling_gaussian(scheme):
+def test_exact_path_matches_sampling_gaussian(scheme, seed_offset):
     R, G = 4000, 4
     runs = [loops.run_loop(loops.gaussian_family(0.9), gaussian_real(N=20), scheme=scheme, generations=G,
-                           synthetic_size=15, replicates=R, exact=exact, rng=seed)
+                           synthetic_size=15, replicates=R, exact=exact, rng=seed + seed_offset)
             for exact, seed in [(True, 11), (False, 12)]]
-    for index, pick in [(0, lambda p: p[:, -1, 0]), (1, lambda p: np.log(p[:, -1, 0, 0]))]:
+    family = Family()
+    for name, index, pick in [("mean", 0, lambda p: p[:, -1, 0]), ("log variance", 1, lambda p: np.log(p[:, -1, 0, 0]))]:
         x, y = pick(runs[0].params[index]), pick(runs[1].params[index])
-        assert scipy.stats.ks_2samp(x, y).pvalue > 1e-3
+        family.same_law(f"{name} of the last generation", scipy.stats.ks_2samp(x, y).pvalue)
+    family.check()
 
 
-def test_categorical_family_exact_and_martingale():
+def test_categorical_family_exact_and_martingale(seed_offset):
     K, R = 4, 20_000
     real = np.repeat(np.arange(K), [10, 5, 3, 2])  # p0 = (0.5, 0.25, 0.15, 0.1)
     p0 = np.array([0.5, 0.25, 0.15, 0.1])
     fam = loops.categorical_family(K)
+    family = Family()
     for exact, seed in [(True, 3), (False, 4)]:
         result = loops.run_loop(fam, real, scheme="replace", generations=5, synthetic_size=20, replicates=R,
-                                exact=exact, rng=seed)
+                                exact=exact, rng=seed + seed_offset)
         (p,) = result.params
-        check_agreement({"frequencies": (*mean_and_se(p[:, -1], axis=0), p0)})
+        family.agree(f"frequencies (exact={exact})", *mean_and_se(p[:, -1], axis=0), p0)
+    family.check()
     accumulated = loops.run_loop(fam, real, scheme="accumulate", generations=5, synthetic_size=20, replicates=50, rng=5)
     np.testing.assert_allclose(accumulated.params[0].sum(axis=-1), 1.0)
 
 
 @pytest.mark.parametrize("scheme, law", [("replace", laws.regression_error_replace),
                                           ("accumulate", laws.regression_error_accumulate)])
-def test_linear_regression_error_laws(scheme, law):
+def test_linear_regression_error_laws(scheme, law, seed_offset):
     # Fixed design; e_t = w_t - w* has E|e_t|^2 = sigma^2 tr((X'X)^-1) times (t + 1) (replace) or
     # sum_{s <= t+1} 1/s^2 (accumulate). Real labels differ across replicates.
     rng = np.random.default_rng(8)
@@ -97,22 +106,24 @@ def test_linear_regression_error_laws(scheme, law):
     y = X @ w_star + sigma * rng.standard_normal((R, N))
     real = np.concatenate([np.broadcast_to(X, (R, N, p)), y[..., None]], axis=-1)
     result = loops.run_loop(loops.linear_regression_family(X, sigma), real, scheme=scheme, generations=G,
-                            synthetic_size=N, replicates=R, rng=9)
+                            synthetic_size=N, replicates=R, rng=9 + seed_offset)
     error = np.sum((result.params[0] - w_star) ** 2, axis=-1)
     unit = sigma**2 * np.trace(np.linalg.inv(X.T @ X))
     generations = np.array([0, 1, 4, G])
-    check_agreement({f"{scheme} error": (*mean_and_se(error[:, generations], axis=0), unit * law(generations))})
+    Family().agree(f"{scheme} error", *mean_and_se(error[:, generations], axis=0), unit * law(generations)).check()
 
 
-def test_regression_exact_path_matches_sampling():
+def test_regression_exact_path_matches_sampling(seed_offset):
     rng = np.random.default_rng(10)
     X = rng.normal(size=(12, 2))
     real = np.column_stack([X, X @ np.array([1.0, 1.0]) + rng.normal(size=12)])
     fam = loops.linear_regression_family(X, 1.0)
-    a = loops.run_loop(fam, real, scheme="replace", generations=3, synthetic_size=12, replicates=4000, rng=1)
+    a = loops.run_loop(fam, real, scheme="replace", generations=3, synthetic_size=12, replicates=4000,
+                       rng=1 + seed_offset)
     b = loops.run_loop(fam, real, scheme="replace", generations=3, synthetic_size=12, replicates=4000, exact=False,
-                       rng=2)
-    assert scipy.stats.ks_2samp(a.params[0][:, -1, 0], b.params[0][:, -1, 0]).pvalue > 1e-3
+                       rng=2 + seed_offset)
+    Family().same_law("first weight, generation 3", scipy.stats.ks_2samp(a.params[0][:, -1, 0],
+                                                                          b.params[0][:, -1, 0]).pvalue).check()
 
 
 @pytest.mark.parametrize(
