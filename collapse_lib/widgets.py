@@ -93,10 +93,27 @@ class Explorer(ipywidgets.VBox):
             for i, values in enumerate(settings):
                 start = time.perf_counter()
                 self.draw(**values)
-                plt.gcf().canvas.draw()
-                plt.close("all")
+                _render_as_shown()
                 best[i] = min(best[i], time.perf_counter() - start)
         return list(zip(settings, best))
+
+
+def _render_as_shown() -> None:
+    """Render the open figures as a reader's redraw does, then close them.
+
+    In a kernel, ``plt.show()`` is the inline backend's: it renders each figure in the book's
+    format (SVG, see :mod:`collapse_lib.plotting`) and sends it to the page, as
+    :meth:`Explorer._render` does. Elsewhere (a script, the tests) it does nothing, and the
+    figures are at least drawn.
+    """
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "FigureCanvasAgg is non-interactive"
+        plt.show()
+    for number in plt.get_fignums():
+        plt.figure(number).canvas.draw()
+    plt.close("all")
 
 
 def explorer(draw: Callable[..., None], *, name: str, **controls) -> Explorer:

@@ -70,8 +70,10 @@ def run_chapter(path: Path, widgets: bool = True) -> dict:
             probe = nbformat.v4.new_code_cell(TIMING_CODE)
             nb.cells.append(probe)
             client.execute_cell(probe, len(nb.cells) - 1)
-            streams = [out["text"] for out in probe.outputs if out.get("output_type") == "stream"]
-            explorers = json.loads(streams[-1]) if streams else []
+            # The kernel may split stdout into several stream outputs, and a redraw may print:
+            # the report is the last line of all of it.
+            printed = "".join(out["text"] for out in probe.outputs if out.get("output_type") == "stream")
+            explorers = json.loads(printed.strip().splitlines()[-1]) if printed.strip() else []
     # The kernel was a child of this process and has exited: its peak RSS is in RUSAGE_CHILDREN (kB on Linux).
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {
