@@ -25,7 +25,7 @@ import numpy as np
 
 __all__ = [
     "PALETTE", "COLUMN_WIDTH", "FONT_SIZE", "use_house_style", "subplots", "label_panels",
-    "plot_theory", "plot_simulation", "band",
+    "plot_theory", "plot_simulation", "band", "fast_log_ticks",
 ]
 
 #: Width of the book's text column in inches (672 CSS pixels at 96 pixels per inch).
@@ -155,3 +155,65 @@ def band(ax, x, mean, se, *, label: str | None = "simulation", color=None, z: fl
     (line,) = ax.plot(x, mean, linestyle=linestyle, label=label, color=color)
     ax.fill_between(x, mean - half, mean + half, color=line.get_color(), alpha=alpha, linewidth=0)
     return line
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079")
+
+
+def _is_power_of_ten(value: float) -> bool:
+    return value > 0 and abs(np.log10(value) - round(np.log10(value))) < 1e-9
+
+
+class _PowerOfTenFormatter(mpl.ticker.Formatter):
+    """'10⁻⁴⁰' for 1e-40 in plain text (no mathtext) when every tick is a power of ten; else '0.25'."""
+
+    powers = True
+
+    def set_locs(self, locs):
+        super().set_locs(locs)
+        self.powers = all(_is_power_of_ten(x) for x in locs if x > 0)
+
+    def __call__(self, value, position=None) -> str:
+        if value <= 0:
+            return ""
+        if self.powers and _is_power_of_ten(value):
+            return "10" + str(int(round(np.log10(value)))).translate(_SUPERSCRIPT)
+        return f"{value:g}"
+
+
+class _DecadeLocator(mpl.ticker.Locator):
+    """At most ``numticks`` powers of ten, at multiples of a round number of decades (1, 2, 5, 10, 20, 25, 50, ...).
+
+    A range that would show fewer than two of them (about a decade) gets evenly spaced round ticks.
+    """
+
+    def __init__(self, numticks: int):
+        self.numticks = numticks
+
+    def __call__(self):
+        return self.tick_values(*self.axis.get_view_interval())
+
+    def tick_values(self, vmin, vmax):
+        vmin, vmax = sorted((max(vmin, 1e-300), max(vmax, 1e-300)))
+        low, high = np.floor(np.log10(vmin)), np.ceil(np.log10(vmax))
+        strides = [m * 10**e for e in range(4) for m in (1, 2, 2.5, 5) if (m, e) != (2.5, 0)]
+        # decades spanned by the ticks, which start and end on multiples of the stride
+        stride = next((s for s in strides if np.ceil(high / s) - np.floor(low / s) + 1 <= self.numticks),
+                      strides[-1])
+        ticks = 10.0 ** np.arange(np.floor(low / stride) * stride, np.ceil(high / stride) * stride + 0.5, stride)
+        if np.count_nonzero((ticks >= vmin * (1 - 1e-9)) & (ticks <= vmax * (1 + 1e-9))) < 2:
+            return mpl.ticker.MaxNLocator(nbins=self.numticks - 1).tick_values(vmin, vmax)
+        return ticks
+
+
+def fast_log_ticks(axis, *, numticks: int = 6) -> None:
+    """Few major ticks on a log ``axis``, labelled 10⁻⁴⁰ in plain text, and no minor ticks.
+
+    For figures that are redrawn (the explorers): matplotlib lays out every mathtext label
+    (its default 10^k labels) anew for each new range, and over many decades that is most of a
+    redraw's cost. Ticks sit at multiples of a round number of decades. ``axis`` is
+    ``ax.xaxis`` or ``ax.yaxis`` of a log-scaled axis.
+    """
+    axis.set_major_locator(_DecadeLocator(numticks))
+    axis.set_major_formatter(_PowerOfTenFormatter())
+    axis.set_minor_locator(mpl.ticker.NullLocator())

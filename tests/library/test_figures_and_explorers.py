@@ -123,3 +123,22 @@ def test_explorer_sweep_crosses_every_choice_with_both_ends_of_every_slider():
     assert all(seconds >= 0 for _, seconds in timed)
     report = widgets.time_explorers()[-1]
     assert report["name"] == "demo" and report["updates"] == 10 and report["slowest"] in settings
+
+
+@pytest.mark.parametrize("low, high, labels", [
+    (1e-191, 1.0, ["10⁻²⁰⁰", "10⁻¹⁵⁰", "10⁻¹⁰⁰", "10⁻⁵⁰", "10⁰"]),  # round strides of decades
+    (1e-5, 1e3, ["10⁻⁶", "10⁻⁴", "10⁻²", "10⁰", "10²", "10⁴"]),
+    (0.05, 0.9, ["", "0.2", "0.4", "0.6", "0.8", "1"]),  # under a decade: plain evenly spaced ticks
+])
+def test_fast_log_ticks_label_powers_of_ten_in_plain_text(low, high, labels):
+    fig, ax = plotting.subplots()
+    ax.plot([0, 1], [low, high])
+    ax.set_yscale("log")
+    plotting.fast_log_ticks(ax.yaxis)
+    locator, formatter = ax.yaxis.get_major_locator(), ax.yaxis.get_major_formatter()
+    ticks = locator.tick_values(low, high)
+    formatter.set_locs(ticks)
+    assert [formatter(t) for t in ticks] == labels
+    assert len(ticks) <= 7 and not any("$" in label for label in labels)
+    assert len(ax.yaxis.get_minor_locator()()) == 0
+    plt.close(fig)
