@@ -145,6 +145,14 @@ def check_count_array(value, name: str, *, minimum: int) -> np.ndarray:
     longer holds every whole number, so ``M`` and ``M + 1`` would be the same count.
     """
     allowed = f"whole numbers in [{minimum}, 2**53]"
+    try:
+        raw = np.asarray(value) if isinstance(value, (list, tuple, np.ndarray, numbers.Integral)) else None
+    except ValueError:  # a ragged list: as_float_array names it below
+        raw = None
+    if raw is not None and raw.dtype.kind in "iuO" and any(
+            isinstance(v, numbers.Integral) and not isinstance(v, bool) and v > 2**53 for v in raw.ravel().tolist()):
+        # checked before the conversion to float, which would round 2**53 + 1 down to 2**53
+        raise ValueError(f"{name} must hold {allowed}; got an integer above 2**53")
     arr = _whole_numbers(as_float_array(value, name, allowed), name, allowed)
     if np.any(arr < minimum) or np.any(arr > 2.0**53):
         raise ValueError(f"{name} must hold {allowed}; got values from {arr.min():g} to {arr.max():g}")

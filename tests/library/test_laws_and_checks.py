@@ -47,6 +47,8 @@ def test_discrete_and_regression_laws():
         laws.heterozygosity_half_life(1)
     with pytest.raises(ValueError, match="M must hold numbers in \\[2, 2\\*\\*53\\]"):
         laws.gaussian_sd_factor(1)
+    with pytest.raises(ValueError, match="above 2\\*\\*53"):
+        laws.probability_lost(0.5, 2**53 + 1)  # as a float it would round down to 2**53 and pass
     # the Gaussian laws are analytic in M: a real M lies between its whole neighbours
     assert laws.gaussian_sd_factor(2) < laws.gaussian_sd_factor(2.5) < laws.gaussian_sd_factor(3)
     with pytest.raises(ValueError, match=r"p must hold numbers in \[0, 1\]"):
