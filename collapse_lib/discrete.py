@@ -20,6 +20,7 @@ import scipy.linalg
 import scipy.stats
 
 from .validation import (
+    MAX_COUNT,
     MAX_GENERATIONS,
     PROBABILITY_ATOL,
     RNGLike,
@@ -51,14 +52,10 @@ def _draw_counts(rng: np.random.Generator, M: int, freq: np.ndarray) -> np.ndarr
     return rng.multinomial(M, freq)
 
 
-#: Largest sample size: counts up to 2**53 are exact in float64, so M draws divided by M stay exact.
-MAX_M = 2**53
-
-
 def _check_common(p, M, replicates=None):
     """Checked p, M and replicates (1 when None), and the memory one generation needs."""
     p = check_probability_vector(p, "p")
-    M = check_int(M, "M", minimum=1, maximum=MAX_M)
+    M = check_int(M, "M", minimum=1, maximum=MAX_COUNT)
     R = 1 if replicates is None else check_int(replicates, "replicates", minimum=1)
     check_memory(3 * 8.0 * R * p.size, "replicates", "one generation of every chain")
     return p, M, R

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .validation import (
+    MAX_COUNT,
     MAX_GENERATIONS,
     RNGLike,
     as_float_array,
@@ -83,10 +84,6 @@ def psd_sqrt(matrices: np.ndarray) -> np.ndarray:
     an eigenvalue below zero by more than rounding.
     """
     matrices = as_float_array(matrices, "matrices", "an array of square matrices")
-    if matrices.ndim < 2 or matrices.shape[-1] != matrices.shape[-2] or matrices.shape[-1] == 0:
-        raise ValueError(f"matrices must have shape (..., d, d), got {matrices.shape}")
-    if not np.all(np.isfinite(matrices)):
-        raise ValueError("matrices must be finite (no NaN or inf)")
     _check_covariances(matrices, "matrices")
     return _psd_sqrt(matrices)
 
@@ -121,7 +118,7 @@ def bartlett_factor(R: int, d: int, k: int, *, rng: RNGLike = None) -> np.ndarra
     R = check_int(R, "R", minimum=1)
     d = check_int(d, "d", minimum=1)
     check_memory(8.0 * R * d * d, "R and d", "the factors")
-    k = check_int(k, "k", minimum=d, maximum=2**53)
+    k = check_int(k, "k", minimum=d, maximum=MAX_COUNT)
     return _bartlett_factor(as_generator(rng), R, d, k)
 
 
@@ -220,7 +217,7 @@ def simulate(
     """
     mean, cov = _check_gaussian(mean, cov)
     d = mean.size
-    M = check_int(M, "M", minimum=2, maximum=2**53)  # 2**53: sample sizes stay exact in float64
+    M = check_int(M, "M", minimum=2, maximum=MAX_COUNT)
     if M < d + 1:
         raise ValueError(f"M must be at least d + 1 = {d + 1} so that the sample covariance is non-singular, got {M}")
     generations = check_int(generations, "generations", minimum=0, maximum=MAX_GENERATIONS)
@@ -241,7 +238,11 @@ def simulate(
 
 
 def _check_covariances(cov: np.ndarray, name: str) -> None:
-    """Refuse matrices that are not symmetric positive semi-definite (up to rounding)."""
+    """Refuse arrays that are not finite, square, symmetric positive semi-definite matrices (up to rounding)."""
+    if cov.ndim < 2 or cov.shape[-1] != cov.shape[-2] or cov.shape[-1] == 0:
+        raise ValueError(f"{name} must have shape (..., d, d), got {cov.shape}")
+    if not np.all(np.isfinite(cov)):
+        raise ValueError(f"{name} must be finite (no NaN or inf)")
     if cov.shape[-1] == 1:
         if (cov < 0).any():
             raise ValueError(f"{name} must be a variance >= 0 (positive semi-definite), got {cov.min():g}")
@@ -285,20 +286,16 @@ def wasserstein2(mean1, cov1, mean2, cov2) -> np.ndarray | float:
         mean1 = mean1[None]
     if mean2.ndim == 0:
         mean2 = mean2[None]
-    for name, array in (("cov1", cov1), ("cov2", cov2)):
-        if array.ndim < 2 or array.shape[-2] != array.shape[-1]:
-            raise ValueError(f"{name} must be a variance or have shape (..., d, d), got {array.shape}")
+    for name, cov in (("cov1", cov1), ("cov2", cov2)):
+        _check_covariances(cov, name)  # a variance (scalar) was made a 1 x 1 matrix above
     d = cov1.shape[-1]
     if cov2.shape[-1] != d:
         raise ValueError(f"cov1 and cov2 must have the same dimension d, got {cov1.shape} and {cov2.shape}")
     for name, array in (("mean1", mean1), ("mean2", mean2)):
         if array.shape[-1] != d:
             raise ValueError(f"{name} must have last dimension {d} to match the covariances, got {array.shape}")
-    for name, array in (("mean1", mean1), ("cov1", cov1), ("mean2", mean2), ("cov2", cov2)):
         if not np.all(np.isfinite(array)):
             raise ValueError(f"{name} must be finite (no NaN or inf)")
-    for name, cov in (("cov1", cov1), ("cov2", cov2)):
-        _check_covariances(cov, name)
     root2 = _psd_sqrt(cov2)
     cross = np.linalg.eigvalsh(root2 @ cov1 @ root2)
     bures2 = np.trace(cov1, axis1=-2, axis2=-1) + np.trace(cov2, axis1=-2, axis2=-1) - 2 * np.sqrt(

@@ -16,6 +16,7 @@ import scipy.stats
 
 from .discrete import wright_fisher_matrix
 from .validation import (
+    MAX_COUNT,
     MAX_GENERATIONS,
     check_count_array,
     check_int,
@@ -91,12 +92,12 @@ def expected_support(p, M: int, generations: int) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- Gaussian loops
 def _sample_size(M, minimum: float) -> np.ndarray:
-    """``M`` as a float array in [``minimum``, 2**53].
+    """``M`` as a float array in [``minimum``, ``MAX_COUNT``].
 
     The Gaussian laws are analytic in M, so a real M is allowed: chapter 4 inverts
     :func:`gaussian_expected_w2_squared` in M to find an effective sample size.
     """
-    return check_real_array(M, "M", low=minimum, high=2.0**53)
+    return check_real_array(M, "M", low=minimum, high=MAX_COUNT)
 
 
 def gaussian_sd_factor(M):

@@ -13,11 +13,6 @@ from .validation import check_distributions, check_int
 __all__ = ["total_variation", "hellinger", "heterozygosity", "support_size", "lost_mass", "distinct_ngram_ratio"]
 
 
-def _as_distribution(p):
-    """Probability vectors along the last axis (checked)."""
-    return check_distributions(p, "p")
-
-
 def _as_distributions(p, q, names=("p", "q")):
     """Two arrays of probability vectors along the last axis (checked), with as many categories."""
     p = check_distributions(p, names[0])
@@ -45,13 +40,13 @@ def hellinger(p, q) -> np.ndarray:
 
 def heterozygosity(p) -> np.ndarray:
     """Probability that two independent draws differ, ``1 - sum_k p_k**2`` (0 for a delta)."""
-    p = _as_distribution(p)
+    p = check_distributions(p, "p")
     return 1.0 - np.square(p).sum(axis=-1)
 
 
 def support_size(p) -> np.ndarray:
     """Number of categories with positive probability."""
-    p = _as_distribution(p)
+    p = check_distributions(p, "p")
     return np.count_nonzero(p > 0, axis=-1)
 
 

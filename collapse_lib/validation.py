@@ -32,6 +32,7 @@ __all__ = [
     "as_float_array",
     "MEMORY_LIMIT_BYTES",
     "MAX_GENERATIONS",
+    "MAX_COUNT",
 ]
 
 RNGLike = np.random.Generator | np.random.SeedSequence | int | None
@@ -48,6 +49,10 @@ MEMORY_LIMIT_BYTES = 2**30
 #: a loop of Python steps at this cap already takes seconds, and a much larger value is almost
 #: always a typo that would make the kernel hang.
 MAX_GENERATIONS = 100_000
+
+#: Largest count or sample size. Up to 2**53 a float64 holds every whole number, so M draws,
+#: M - 1 and counts divided by M stay exact; above it M and M + 1 would be the same number.
+MAX_COUNT = 2**53
 
 
 def as_generator(rng: RNGLike) -> np.random.Generator:
@@ -85,11 +90,11 @@ def check_int(value, name: str, *, minimum: int, maximum: int | None = None) -> 
     return int(value)
 
 
-def _readable(bound: int) -> str:
-    """A bound as a reader would write it: 100,000 or 2**53."""
-    if bound > 10**9 and bound & (bound - 1) == 0:
-        return f"2**{bound.bit_length() - 1}"
-    return f"{bound:,}"
+def _readable(bound: float) -> str:
+    """A bound as a reader would write it: 100,000, 0.01 or 2**53."""
+    if bound > 10**9 and float(bound).is_integer() and int(bound) & (int(bound) - 1) == 0:
+        return f"2**{int(bound).bit_length() - 1}"
+    return f"{bound:,}" if isinstance(bound, int) else f"{bound:g}"
 
 
 def check_memory(nbytes: float, names: str, what: str) -> None:
@@ -138,23 +143,22 @@ def _whole_numbers(arr: np.ndarray, name: str, allowed: str) -> np.ndarray:
 
 
 def check_count_array(value, name: str, *, minimum: int) -> np.ndarray:
-    """``value`` (a number or an array) as a float array of whole numbers in [``minimum``, 2**53].
+    """``value`` (a number or an array) as a float array of whole numbers in [``minimum``, ``MAX_COUNT``].
 
     For closed forms that broadcast over sample sizes and generations: ``M = np.arange(2, 50)``
-    is fine, ``M = 2.5`` or ``M = 1`` (where the minimum is 2) is not. Above 2**53 a float no
-    longer holds every whole number, so ``M`` and ``M + 1`` would be the same count.
+    is fine, ``M = 2.5`` or ``M = 1`` (where the minimum is 2) is not.
     """
-    allowed = f"whole numbers in [{minimum}, 2**53]"
+    allowed = f"whole numbers in [{minimum}, {_readable(MAX_COUNT)}]"
     try:
         raw = np.asarray(value) if isinstance(value, (list, tuple, np.ndarray, numbers.Integral)) else None
     except ValueError:  # a ragged list: as_float_array names it below
         raw = None
     if raw is not None and raw.dtype.kind in "iuO" and any(
-            isinstance(v, numbers.Integral) and not isinstance(v, bool) and v > 2**53 for v in raw.ravel().tolist()):
+            isinstance(v, numbers.Integral) and not isinstance(v, bool) and v > MAX_COUNT for v in raw.ravel().tolist()):
         # checked before the conversion to float, which would round 2**53 + 1 down to 2**53
-        raise ValueError(f"{name} must hold {allowed}; got an integer above 2**53")
+        raise ValueError(f"{name} must hold {allowed}; got an integer above {_readable(MAX_COUNT)}")
     arr = _whole_numbers(as_float_array(value, name, allowed), name, allowed)
-    if np.any(arr < minimum) or np.any(arr > 2.0**53):
+    if np.any(arr < minimum) or np.any(arr > MAX_COUNT):
         raise ValueError(f"{name} must hold {allowed}; got values from {arr.min():g} to {arr.max():g}")
     return arr
 
@@ -212,18 +216,14 @@ def check_distributions(p, name: str = "p") -> np.ndarray:
     return arr
 
 
-def _bound(x: float) -> str:
-    return "2**53" if x == 2.0**53 else f"{x:g}"
-
-
 def _interval(low: float | None, high: float | None, low_open: bool, high_open: bool) -> str:
     if low is None and high is None:
         return "a finite number"
     if high is None:
-        return f"a number {'>' if low_open else '>='} {_bound(low)}"
+        return f"a number {'>' if low_open else '>='} {_readable(low)}"
     if low is None:
-        return f"a number {'<' if high_open else '<='} {_bound(high)}"
-    return f"a number in {'(' if low_open else '['}{_bound(low)}, {_bound(high)}{')' if high_open else ']'}"
+        return f"a number {'<' if high_open else '<='} {_readable(high)}"
+    return f"a number in {'(' if low_open else '['}{_readable(low)}, {_readable(high)}{')' if high_open else ']'}"
 
 
 def check_real(

@@ -40,6 +40,7 @@ import numpy as np
 from collapse_lib import data, discrete, gaussian, laws, loops, metrics, montecarlo, schemes
 from collapse_lib import language as lm
 from collapse_lib.language import decoding, kneser_ney, text
+from collapse_lib.validation import MAX_COUNT
 
 #: Seconds a single call may take before it counts as a hang.
 TIME_LIMIT = 10.0
@@ -122,18 +123,18 @@ def count(minimum: int, maximum: int | None = None, *, none_ok: bool = False, hu
 
 
 def counts(minimum: int) -> Kind:
-    """Whole numbers in [minimum, 2**53], as a number or an array (the closed forms broadcast over them)."""
+    """Whole numbers in [minimum, MAX_COUNT = 2**53], as a number or an array (the closed forms broadcast over them)."""
     def generated():
         from hypothesis import strategies as st
 
-        bad_number = st.one_of(st.integers(max_value=minimum - 1), st.integers(min_value=2**53 + 1),
+        bad_number = st.one_of(st.integers(max_value=minimum - 1), st.integers(min_value=MAX_COUNT + 1),
                                st.floats(allow_nan=True, allow_infinity=True).filter(lambda x: not _is_whole(x)))
         good_number = st.integers(minimum, 10**6)
         return st.one_of(bad_number, st.lists(st.one_of(good_number, bad_number), min_size=1, max_size=4).filter(
-            lambda xs: any(not _is_whole(x) or not minimum <= x <= 2**53 for x in xs)), st.text(max_size=3), st.booleans())
+            lambda xs: any(not _is_whole(x) or not minimum <= x <= MAX_COUNT for x in xs)), st.text(max_size=3), st.booleans())
 
     return Kind(f"whole numbers in [{minimum}, 2**53]", (
-        minimum - 1, [minimum, minimum - 1], 2.5, "3", True, math.nan, math.inf, None, 10**30, 2**53 + 1,
+        minimum - 1, [minimum, minimum - 1], 2.5, "3", True, math.nan, math.inf, None, 10**30, MAX_COUNT + 1,
         [[2], [3, 4]],
     ), generated)
 
@@ -192,7 +193,7 @@ PROBS_ND = Kind("probability vectors (last axis)", (
 RNG = Kind("random generator or seed", (-1, "seed", 1.5, [1, 2], object(), np.random.RandomState(0)))
 BOOL = Kind("bool", ("yes", 1.5, None, [True]))
 # The Gaussian laws take a real sample size M >= 2 (they are analytic in M).
-SAMPLE_SIZES = reals(2, 2.0**53)
+SAMPLE_SIZES = reals(2, float(MAX_COUNT))
 CALLABLE = Kind("callable", (3, "f", None))
 STRING = Kind("str", (3, None, b"bytes", ["a"]))
 MAPPING = Kind("mapping", (3, "x", None, [("a", 1)]))
@@ -314,20 +315,20 @@ CASES: tuple[Case, ...] = (
     # discrete
     Case("discrete.resample", discrete.resample,
          dict(p=[0.5, 0.3, 0.2], M=10, generations=3, replicates=2, rng=0),
-         dict(p=PROBS_1D, M=count(1, 2**53), generations=count(0), replicates=count(1, none_ok=True), rng=RNG)),
+         dict(p=PROBS_1D, M=count(1, MAX_COUNT), generations=count(0), replicates=count(1, none_ok=True), rng=RNG)),
     Case("discrete.iter_resample", discrete.iter_resample,
          dict(p=[0.5, 0.3, 0.2], M=10, generations=3, replicates=2, rng=0),
-         dict(p=PROBS_1D, M=count(1, 2**53), generations=count(0), replicates=count(1, none_ok=True), rng=RNG)),
+         dict(p=PROBS_1D, M=count(1, MAX_COUNT), generations=count(0), replicates=count(1, none_ok=True), rng=RNG)),
     Case("discrete.simulate_absorption", discrete.simulate_absorption,
          dict(p=[0.5, 0.5], M=10, replicates=3, rng=0),
-         dict(p=PROBS_1D, M=count(1, 2**53), replicates=count(1), max_generations=count(0), rng=RNG)),
+         dict(p=PROBS_1D, M=count(1, MAX_COUNT), replicates=count(1), max_generations=count(0), rng=RNG)),
     Case("discrete.wright_fisher_matrix", discrete.wright_fisher_matrix, dict(M=5, exact=False),
          dict(M=count(1), exact=BOOL)),
     Case("discrete.absorption", discrete.absorption, dict(P=WF4), dict(P=_matrix_kind())),
     # gaussian
     Case("gaussian.simulate", gaussian.simulate,
          dict(mean=[0.0, 0.0], cov=np.eye(2), M=5, generations=3, replicates=2, sampling_bias=1.0, method="exact", rng=0),
-         dict(mean=vector(2), cov=covariance(2), M=count(2, 2**53), generations=count(0), replicates=count(1),
+         dict(mean=vector(2), cov=covariance(2), M=count(2, MAX_COUNT), generations=count(0), replicates=count(1),
               sampling_bias=real(0, 1, low_open=True), method=choice("exact", "samples"), rng=RNG)),
     Case("gaussian.simulate(samples)", gaussian.simulate,
          dict(mean=[0.0], cov=[[1.0]], M=5, generations=3, replicates=2, method="samples", rng=0),
@@ -339,7 +340,7 @@ CASES: tuple[Case, ...] = (
          dict(matrices=Kind("symmetric PSD matrices", (np.full((2, 2), math.nan), np.zeros((2, 3)), "ab", None,
                                                          np.array([[1.0, 2.0], [0.0, 1.0]]), -np.eye(2), 3.0)))),
     Case("gaussian.bartlett_factor", gaussian.bartlett_factor, dict(rng=0, R=2, d=2, k=4),
-         dict(rng=RNG, R=count(1), d=count(1), k=count(2, 2**53))),
+         dict(rng=RNG, R=count(1), d=count(1), k=count(2, MAX_COUNT))),
     # schemes
     Case("schemes.KeepReal", schemes.KeepReal, dict(fraction=0.1), dict(fraction=real(0, 1))),
     Case("schemes.Fresh", schemes.Fresh, dict(real_size=5, sampler=_normal_sampler),

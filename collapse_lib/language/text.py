@@ -131,26 +131,21 @@ def _check_ids(ids, name: str, vocab_size: int | None = None) -> np.ndarray:
     if not (np.issubdtype(arr.dtype, np.integer) or (arr.size == 0 and arr.dtype.kind in "fO")):
         raise TypeError(f"{name} must hold integer token ids, got {type(ids).__name__} of {arr.dtype}")
     arr = arr.astype(np.int64)
-    top = "" if vocab_size is None else f" and < {vocab_size}"
+    allowed = "token ids >= 0" if vocab_size is None else f"token ids in 0..{vocab_size - 1}"
     if arr.size and (arr.min() < 0 or (vocab_size is not None and arr.max() >= vocab_size)):
-        raise ValueError(f"{name} must hold token ids >= 0{top}, got values from {arr.min()} to {arr.max()}")
+        raise ValueError(f"{name} must hold {allowed}, got values from {arr.min()} to {arr.max()}")
     return arr
 
 
 def check_blocks(blocks, name: str, vocab_size: int) -> np.ndarray:
     """``blocks`` as a 2-D int64 array of token ids in 0..vocab_size-1 without ``BOS``, or a clear error."""
-    try:
-        arr = np.asarray(blocks)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a 2-D array of token ids") from None
+    arr = _check_ids(blocks, name, vocab_size)
     if arr.ndim == 1:
         arr = arr[None, :]
-    if arr.ndim != 2 or not (arr.size == 0 or np.issubdtype(arr.dtype, np.integer)):
-        raise TypeError(f"{name} must be a 2-D integer array of token ids (blocks, tokens), got {arr.dtype} {arr.shape}")
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D array of token ids (blocks, tokens), got shape {arr.shape}")
     if arr.size == 0:
         raise ValueError(f"{name} is empty: it needs at least one block with at least one token")
-    if arr.min() < 0 or arr.max() >= vocab_size:
-        raise ValueError(f"{name} must hold token ids in 0..{vocab_size - 1}")
     if np.any(arr == BOS):
         raise ValueError(f"{name} must not contain the begin-of-block id {BOS}; it is added automatically")
-    return arr.astype(np.int64, copy=False)
+    return arr

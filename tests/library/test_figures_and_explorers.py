@@ -120,7 +120,6 @@ def test_explorer_sweep_crosses_every_choice_with_both_ends_of_every_slider():
     drawn.clear()
     timed = ui.sweep(passes=1)
     assert [values for values, _ in timed] == settings and len(drawn) == len(settings)
-    assert all(seconds >= 0 for _, seconds in timed)
     report = widgets.time_explorers()[-1]
     assert report["name"] == "demo" and report["updates"] == 10 and report["slowest"] in settings
 
