@@ -32,6 +32,7 @@ __all__ = [
     "compare",
     "check_agreement",
     "check_disagreement",
+    "check_larger",
 ]
 
 #: Family-wise probability that a correct simulation fails a check (the default of every check).
@@ -188,3 +189,44 @@ def check_disagreement(comparisons: Mapping, *, false_alarm: float = FALSE_ALARM
         )
     if not quiet:
         print("wrong law rejected: " + agreement.summary())
+
+
+def check_larger(comparisons: Mapping, *, false_alarm: float = FALSE_ALARM, quiet: bool = False) -> None:
+    """Check that simulated means exceed bounds, every one of them, by a family-wise margin.
+
+    For statements such as "replace ends further from the original than keep-real": each
+    estimate (for example a mean paired difference) must be larger than its bound by at least
+    ``z`` standard errors, where ``z`` is the one-sided Bonferroni threshold for all the numbers
+    compared. If every true mean were at most its bound, the check would pass with probability
+    at most ``false_alarm``.
+
+    Parameters
+    ----------
+    comparisons : dict
+        ``{name: (estimate, se, bound)}``, numbers or arrays of one shape (broadcast).
+    false_alarm : float, default ``FALSE_ALARM``
+        Probability of passing when the statement is false at the boundary.
+    quiet : bool, default False
+        Do not print the summary line.
+
+    Raises
+    ------
+    DisagreementError
+        Naming the quantity and index with the smallest z-score.
+    """
+    quiet = check_bool(quiet, "quiet")
+    agreement, _ = _worst(comparisons, false_alarm)  # validates the input
+    false_alarm = check_real(false_alarm, "false_alarm", low=0, high=1, low_open=True, high_open=True)
+    z = {name: np.atleast_1d(z_scores(*triple)) for name, triple in comparisons.items()}
+    count = sum(values.size for values in z.values())
+    threshold = float(scipy.stats.norm.isf(false_alarm / count))
+    name, values = min(z.items(), key=lambda item: item[1].min(initial=np.inf))
+    where = int(np.argmin(values))
+    label = name + (f"[{where}]" if np.ndim(comparisons[name][0]) or values.size > 1 else "")
+    smallest = float(values[where])
+    if not smallest >= threshold:
+        raise DisagreementError(
+            f"{label} is not significantly larger than its bound: z = {smallest:.2f} < {threshold:.2f}"
+        )
+    if not quiet:
+        print(f"larger: {count} comparisons, smallest z = {smallest:.2f} >= {threshold:.2f}\n  smallest at {label}")

@@ -392,6 +392,9 @@ CASES: tuple[Case, ...] = (
            dict(comparisons=COMPARISONS_BAD, false_alarm=real(0, 1, low_open=True, high_open=True),
                 **({} if f is montecarlo.compare else {"quiet": BOOL})))
       for f in (montecarlo.compare, montecarlo.check_agreement, montecarlo.check_disagreement)),
+    Case("montecarlo.check_larger", montecarlo.check_larger,
+         dict(comparisons={"a": (1.0, 0.1, 0.0)}, false_alarm=0.001, quiet=True),
+         dict(comparisons=COMPARISONS_BAD, false_alarm=real(0, 1, low_open=True, high_open=True), quiet=BOOL)),
     # laws
     Case("laws.probability_lost", laws.probability_lost, dict(p=[0.5, 0.5], M=10),
          dict(p=reals(0, 1), M=counts(0))),

@@ -10,6 +10,7 @@ from collapse_lib.montecarlo import (
     DisagreementError,
     check_agreement,
     check_disagreement,
+    check_larger,
     compare,
     z_threshold,
 )
@@ -114,3 +115,36 @@ def test_z_scores_and_mean_and_se_refuse_values_that_would_pass_any_check():
         mean_and_se(0.0)
     with pytest.raises(ValueError, match="finite"):
         mean_and_se([1.0, np.nan, 2.0])
+
+
+def test_check_larger_needs_every_difference_significant(capsys):
+    rng = np.random.default_rng(1)
+    differences = rng.normal(loc=[1.0, 2.0, 3.0], size=(400, 3))
+    mean, se = differences.mean(axis=0), differences.std(axis=0, ddof=1) / 20
+    check_larger({"gaps": (mean, se, 0.0)})
+    out = capsys.readouterr().out
+    assert out.startswith("larger: 3 comparisons, smallest z = ") and "smallest at gaps[0]" in out
+    # one gap of zero (or of the wrong sign) fails the whole check, and is named
+    with pytest.raises(DisagreementError, match=r"gaps\[1\] is not significantly larger"):
+        check_larger({"gaps": (mean - [0.0, 2.0, 0.0], se, 0.0)})
+    with pytest.raises(DisagreementError, match="not significantly larger"):
+        check_larger({"reversed": (-mean, se, 0.0)})
+    # With true gaps of exactly zero, two estimates pass together with probability
+    # (false_alarm / 2) ** 2 per trial; one estimate with probability false_alarm.
+    passed_one = passed_two = 0
+    for estimate in rng.standard_normal((4000, 2)):
+        for values, counter in ((estimate[:1], 1), (estimate, 2)):
+            try:
+                check_larger({"gap": (values, 1.0, 0.0)}, false_alarm=0.2, quiet=True)
+            except DisagreementError:
+                continue
+            if counter == 1:
+                passed_one += 1
+            else:
+                passed_two += 1
+    assert abs(passed_one - 4000 * 0.2) < 4 * np.sqrt(4000 * 0.2 * 0.8)
+    assert abs(passed_two - 4000 * 0.01) < 4 * np.sqrt(4000 * 0.01 * 0.99)
+    with pytest.raises(TypeError, match="quiet"):
+        check_larger({"gaps": (mean, se, 0.0)}, quiet="yes")
+    with pytest.raises(ValueError, match="comparisons must hold at least one"):
+        check_larger({})
