@@ -140,6 +140,24 @@ def test_citations_resolve_to_complete_entries():
     for key in cited:
         for field in ("author", "title", "year"):
             assert re.search(rf"^\s*{field}\s*=", entries[key], flags=re.MULTILINE), f"{key} has no {field}"
+    # The bibliography page lists only what the book cites (sphinxcontrib-bibtex shows cited entries).
+    assert not entries.keys() - cited, f"in references.bib but never cited: {entries.keys() - cited}"
+
+
+def test_cited_software_versions_match_the_pins():
+    # A software citation names the version the book runs, as pinned in requirements.txt.
+    bib = (ROOT / "book" / "references.bib").read_text(encoding="utf-8")
+    pins = dict(re.findall(r"^([A-Za-z0-9_.-]+)==(\S+)", (ROOT / "requirements.txt").read_text(), flags=re.MULTILINE))
+    checked = 0
+    for body in re.findall(r"@misc\{[\w-]+,(.*?)\n\}", bib, flags=re.DOTALL):
+        version = re.search(r"^\s*version\s*=\s*\{([^}]*)\}", body, flags=re.MULTILINE)
+        url = re.search(r"github\.com/[\w-]+/([\w.-]+)", body)
+        if version and url:
+            package = url.group(1)
+            assert package in pins, f"cited software {package} is not pinned in requirements.txt"
+            assert version.group(1) == pins[package], f"{package}: cited {version.group(1)}, pinned {pins[package]}"
+            checked += 1
+    assert checked >= 1, "no versioned software citation found"
 
 
 def test_no_positional_cross_references():
