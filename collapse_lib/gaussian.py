@@ -2,7 +2,7 @@
 
 Generation t draws M samples from N(mean_t, sampling_bias * cov_t) and fits generation
 t+1 with the unbiased estimators: the sample mean and the sample covariance with divisor
-M - 1. Two simulators give the same process in distribution:
+M - 1. M may also change from generation to generation (a growing sample). Two simulators give the same process in distribution:
 
 - ``method="samples"`` draws the M samples and computes the estimators;
 - ``method="exact"`` draws the estimators directly from their exact laws: the sample mean is
@@ -15,6 +15,7 @@ Chapter: ``book/03_gaussian_collapse.md``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +27,7 @@ from .validation import (
     as_float_array,
     as_generator,
     check_choice,
+    check_count_array,
     check_int,
     check_memory,
     check_real,
@@ -131,6 +133,29 @@ def _bartlett_factor(rng: np.random.Generator, R: int, d: int, k: int) -> np.nda
     return A
 
 
+def _check_sample_sizes(M, generations: int, d: int) -> np.ndarray:
+    """``M`` as an int array with one sample size per refit (length ``generations``)."""
+    minimum = max(2, d + 1)
+    if isinstance(M, np.ndarray) and M.ndim == 0:
+        M = M.item()
+    if isinstance(M, (list, tuple, np.ndarray)):
+        sizes = check_count_array(M, "M", minimum=2)
+        if sizes.ndim != 1 or sizes.size != generations:
+            raise ValueError(
+                f"M must be one integer or a sequence of one sample size per generation "
+                f"(length generations = {generations}), got shape {sizes.shape}"
+            )
+        sizes = sizes.astype(np.int64)
+    else:
+        sizes = np.full(generations, check_int(M, "M", minimum=2, maximum=MAX_COUNT), dtype=np.int64)
+    if sizes.size and sizes.min() < minimum:
+        raise ValueError(
+            f"M must be at least d + 1 = {d + 1} so that the sample covariance is non-singular, "
+            f"got {sizes.min():,}"
+        )
+    return sizes
+
+
 def _simulate_exact(rng, mean, cov, M, generations, R, bias, means, covs):
     """Fill ``means`` and ``covs`` (generation-major) from the exact laws of the fitted parameters.
 
@@ -140,11 +165,13 @@ def _simulate_exact(rng, mean, cov, M, generations, R, bias, means, covs):
     normal and A a Bartlett factor. No matrix square root is needed, and the factor keeps the
     small eigenvalues of a collapsing covariance more accurately than the matrix itself would.
     """
-    d, k = mean.size, M - 1
+    d = mean.size
     factor = np.broadcast_to(np.linalg.cholesky(cov), (R, d, d)).copy()
     for t in range(generations):
+        M_t = int(M[t])
+        k = M_t - 1
         step = np.einsum("rij,rj->ri", factor, rng.standard_normal((R, d)))
-        means[t + 1] = means[t] + np.sqrt(bias / M) * step
+        means[t + 1] = means[t] + np.sqrt(bias / M_t) * step
         factor = np.sqrt(bias / k) * (factor @ _bartlett_factor(rng, R, d, k))
         covs[t + 1] = factor @ np.swapaxes(factor, -1, -2)
 
@@ -153,11 +180,12 @@ def _simulate_samples(rng, mean, cov, M, generations, R, bias, means, covs):
     """Fill ``means`` and ``covs`` by drawing M samples per replicate and generation and fitting them."""
     d = mean.size
     for t in range(generations):
+        M_t = int(M[t])
         root = _psd_sqrt(bias * covs[t])
-        samples = means[t][:, None, :] + np.einsum("rij,rmj->rmi", root, rng.standard_normal((R, M, d)))
+        samples = means[t][:, None, :] + np.einsum("rij,rmj->rmi", root, rng.standard_normal((R, M_t, d)))
         means[t + 1] = samples.mean(axis=1)
         centred = samples - means[t + 1][:, None, :]
-        covs[t + 1] = np.einsum("rmi,rmj->rij", centred, centred) / (M - 1)
+        covs[t + 1] = np.einsum("rmi,rmj->rij", centred, centred) / (M_t - 1)
 
 
 _METHODS = {"exact": _simulate_exact, "samples": _simulate_samples}
@@ -166,7 +194,7 @@ _METHODS = {"exact": _simulate_exact, "samples": _simulate_samples}
 def simulate(
     mean,
     cov,
-    M: int,
+    M: int | Sequence[int],
     generations: int,
     *,
     replicates: int = 1,
@@ -185,9 +213,10 @@ def simulate(
         Mean of generation 0. A scalar means one dimension.
     cov : float or array_like, shape (d, d)
         Covariance of generation 0 (a variance in 1-D): symmetric positive definite.
-    M : int
+    M : int or sequence of int
         Samples per generation; at least d + 1, so that the sample covariance is
-        non-singular (at least 2 in 1-D).
+        non-singular (at least 2 in 1-D). A sequence of ``generations`` sizes lets the sample
+        grow (or shrink): generation t + 1 is fitted to ``M[t]`` samples of generation t.
     generations : int
         Number of refits (>= 0).
     replicates : int, default 1
@@ -214,19 +243,23 @@ def simulate(
     >>> chain = simulate(0.0, 1.0, M=100, generations=10, replicates=5, rng=0)
     >>> chain.means.shape, chain.covs.shape
     ((5, 11, 1), (5, 11, 1, 1))
+
+    A sample that doubles every generation:
+
+    >>> grown = simulate(0.0, 1.0, M=[10, 20, 40], generations=3, replicates=5, rng=0)
+    >>> grown.variances.shape
+    (5, 4)
     """
     mean, cov = _check_gaussian(mean, cov)
     d = mean.size
-    M = check_int(M, "M", minimum=2, maximum=MAX_COUNT)
-    if M < d + 1:
-        raise ValueError(f"M must be at least d + 1 = {d + 1} so that the sample covariance is non-singular, got {M}")
     generations = check_int(generations, "generations", minimum=0, maximum=MAX_GENERATIONS)
+    M = _check_sample_sizes(M, generations, d)
     R = check_int(replicates, "replicates", minimum=1)
     sampling_bias = check_real(sampling_bias, "sampling_bias", low=0, high=1, low_open=True)
     method = check_choice(method, "method", sorted(_METHODS))
     check_memory(8.0 * (generations + 1) * R * (d + d * d), "generations and replicates", "the fitted parameters")
     if method == "samples":
-        check_memory(3 * 8.0 * R * M * d, "M and replicates", "one generation's samples (method='samples')")
+        check_memory(3 * 8.0 * R * float(M.max(initial=0)) * d, "M and replicates", "one generation's samples (method='samples')")
     rng = as_generator(rng)
 
     # Generation-major storage so that each generation's write is contiguous.

@@ -122,6 +122,15 @@ def count(minimum: int, maximum: int | None = None, *, none_ok: bool = False, hu
                 _count_bad(minimum, maximum, none_ok, huge_ok), generated)
 
 
+def sample_sizes(minimum: int, length: int, maximum: int = MAX_COUNT) -> Kind:
+    """One count in [minimum, maximum], or a list of ``length`` of them (one per generation)."""
+    one = count(minimum, maximum)
+    good = [minimum + 1] * length
+    wrong_entries = [minimum - 1, 2.5, "3", math.nan, math.inf, None, maximum + 1, True]
+    return Kind(f"{one.name}, or a list of {length} of them", one.bad + tuple(
+        [*good[:-1], bad] for bad in wrong_entries) + (good[:-1], [*good, minimum + 1], [good], []), one.generated)
+
+
 def counts(minimum: int) -> Kind:
     """Whole numbers in [minimum, MAX_COUNT = 2**53], as a number or an array (the closed forms broadcast over them)."""
     def generated():
@@ -328,7 +337,7 @@ CASES: tuple[Case, ...] = (
     # gaussian
     Case("gaussian.simulate", gaussian.simulate,
          dict(mean=[0.0, 0.0], cov=np.eye(2), M=5, generations=3, replicates=2, sampling_bias=1.0, method="exact", rng=0),
-         dict(mean=vector(2), cov=covariance(2), M=count(2, MAX_COUNT), generations=count(0), replicates=count(1),
+         dict(mean=vector(2), cov=covariance(2), M=sample_sizes(3, 3), generations=count(0), replicates=count(1),
               sampling_bias=real(0, 1, low_open=True), method=choice("exact", "samples"), rng=RNG)),
     Case("gaussian.simulate(samples)", gaussian.simulate,
          dict(mean=[0.0], cov=[[1.0]], M=5, generations=3, replicates=2, method="samples", rng=0),

@@ -65,6 +65,28 @@ def test_one_dimensional_moments(method, seed_offset):
      .check())
 
 
+@pytest.mark.parametrize("method", ["exact", "samples"])
+def test_growing_sample_sizes_have_the_product_and_sum_laws(method, seed_offset):
+    """With M_t samples at refit t: E[sigma_n] = sigma_0 prod_t c(M_t) and E[(mu_n - mu_0)^2] = sigma_0^2 sum_t 1/M_t."""
+    sizes, R = np.array([3, 5, 9, 17, 33]), 20_000 if method == "exact" else 8_000
+    n = sizes.size
+    chain = gaussian.simulate(0.0, 1.0, sizes, n, replicates=R, method=method, rng=23 + seed_offset)
+    var, mean = chain.variances[:, n], chain.means[:, n, 0]
+    (Family()
+     .agree("E[sigma_n^2]", *mean_and_se(var), 1.0)
+     .agree("E[sigma_n]", *mean_and_se(np.sqrt(var)), np.prod(c_factor(sizes)))
+     .agree("E[(mu_n - mu_0)^2]", *mean_and_se(mean**2), np.sum(1 / sizes))
+     .check())
+
+
+@pytest.mark.parametrize("method", ["exact", "samples"])
+def test_a_constant_schedule_is_the_same_chain_as_one_sample_size(method):
+    one = gaussian.simulate([0.0, 1.0], np.eye(2), 7, 4, replicates=3, method=method, rng=5)
+    schedule = gaussian.simulate([0.0, 1.0], np.eye(2), [7] * 4, 4, replicates=3, method=method, rng=5)
+    np.testing.assert_array_equal(one.covs, schedule.covs)
+    np.testing.assert_array_equal(one.means, schedule.means)
+
+
 def test_log_variance_is_a_random_walk_with_digamma_drift(seed_offset):
     M, n, R = 5, 30, 20_000
     chain = gaussian.simulate(0.0, 1.0, M, n, replicates=R, rng=22 + seed_offset)
@@ -108,6 +130,10 @@ def test_exact_and_sample_methods_agree_in_distribution(d, seed_offset):
     }
     if d == 2:
         statistics["covariance"] = (a.covs[:, n, 0, 1], b.covs[:, n, 0, 1])
+    grown = {method: gaussian.simulate(np.zeros(d), cov, [d + 1, 4, 9], 3, replicates=R, method=method,
+                                       rng=33 + seed_offset + i) for i, method in enumerate(["exact", "samples"])}
+    statistics["first variance, growing M"] = (grown["exact"].covs[:, 3, 0, 0], grown["samples"].covs[:, 3, 0, 0])
+    statistics["first mean coordinate, growing M"] = (grown["exact"].means[:, 3, 0], grown["samples"].means[:, 3, 0])
     family = Family()
     for name, (x, y) in statistics.items():
         family.same_law(name, scipy.stats.ks_2samp(x, y).pvalue)
@@ -190,6 +216,13 @@ def test_wasserstein2_bad_input():
         (dict(method="exactly"), ValueError, "method must be one of"),
         (dict(replicates=0), ValueError, "replicates must be an integer >= 1"),
         (dict(mean=np.zeros(3), cov=np.eye(3), M=3), ValueError, "at least d \\+ 1 = 4"),
+        (dict(mean=np.zeros(3), cov=np.eye(3), M=[5, 3, 5]), ValueError, "at least d \\+ 1 = 4"),
+        (dict(M=[10, 10]), ValueError, "one sample size per generation \\(length generations = 3\\)"),
+        (dict(M=[[10, 10, 10]]), ValueError, "one sample size per generation"),
+        (dict(M=[10, 1, 10]), ValueError, "M must hold whole numbers in \\[2, 2\\*\\*53\\]"),
+        (dict(M=[10, 2.5, 10]), ValueError, "M must hold whole numbers"),
+        (dict(M=[10, "a", 10]), TypeError, "M must"),
+        (dict(M="abc"), TypeError, "M must be an integer"),
         (dict(mean="zero"), TypeError, "mean must be a number"),
     ],
 )
