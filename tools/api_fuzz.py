@@ -413,6 +413,7 @@ CASES: tuple[Case, ...] = (
     Case("laws.expected_support", laws.expected_support, dict(p=[0.5, 0.3, 0.2], M=10, generations=3),
          dict(p=PROBS_1D, M=count(1), generations=count(0))),
     Case("laws.gaussian_sd_factor", laws.gaussian_sd_factor, dict(M=10), dict(M=SAMPLE_SIZES)),
+    Case("laws.gaussian_log_sd_factor", laws.gaussian_log_sd_factor, dict(M=10), dict(M=SAMPLE_SIZES)),
     Case("laws.gaussian_expected_sd", laws.gaussian_expected_sd, dict(t=3, M=10, sampling_bias=1.0),
          dict(t=counts(0), M=SAMPLE_SIZES, sampling_bias=reals(0, 1, low_open=True))),
     Case("laws.gaussian_expected_w2_squared", laws.gaussian_expected_w2_squared, dict(t=3, M=10),

@@ -36,6 +36,35 @@ def test_gaussian_laws_against_direct_formulas():
         sum(scipy.special.digamma((19 - i) / 2) + np.log(2 / 19) for i in range(3)))
 
 
+def test_log_sd_factor_is_accurate_to_rounding_at_every_sample_size():
+    """log c(M) against 50-digit mpmath, where the log-Gamma difference in doubles loses every digit."""
+    import mpmath
+
+    mpmath.mp.dps = 50
+    M = np.array([2.0, 2.5, 3.0, 10.0, 49.0, 49.99, 50.0, 51.0, 1e3, 1e4, 1e5, 1e8, 1e14, 2.0**53])
+    exact = np.array([float(mpmath.log(mpmath.sqrt(2 / (mpmath.mpf(m) - 1)) * mpmath.gamma(mpmath.mpf(m) / 2)
+                                       / mpmath.gamma((mpmath.mpf(m) - 1) / 2))) for m in M])
+    np.testing.assert_allclose(laws.gaussian_log_sd_factor(M), exact, rtol=2e-12, atol=0)
+    large = M >= 50
+    np.testing.assert_allclose(laws.gaussian_log_sd_factor(M[large]), exact[large], rtol=2e-15, atol=0)
+    # a sum over many generations of a growing sample (chapter 3) keeps its digits too
+    growing = 100.0 * np.arange(1, 1001) ** 2
+    reference = mpmath.fsum(mpmath.log(mpmath.sqrt(2 / (mpmath.mpf(m) - 1)) * mpmath.gamma(mpmath.mpf(m) / 2)
+                                       / mpmath.gamma((mpmath.mpf(m) - 1) / 2)) for m in growing)
+    assert np.sum(laws.gaussian_log_sd_factor(growing)) == pytest.approx(float(reference), rel=1e-13)
+
+
+def test_log_sd_factor_series_is_the_sympy_expansion():
+    import sympy as sp
+
+    eps = sp.symbols("epsilon", positive=True)
+    k = 1 / eps - 1
+    log_c = sp.log(2 / k) / 2 + sp.loggamma((k + 1) / 2) - sp.loggamma(k / 2)
+    series = sp.nsimplify(sp.expand(sp.expand_log(sp.series(log_c, eps, 0, 11).removeO(), force=True)))
+    coefficients = [float(series.coeff(eps, j)) for j in range(1, 11)]
+    assert coefficients == pytest.approx(laws._LOG_SD_FACTOR_SERIES, rel=1e-15)
+
+
 def test_discrete_and_regression_laws():
     assert laws.probability_lost(0.5, 3) == pytest.approx(0.125)
     assert laws.probability_lost(1e-12, 1e6) == pytest.approx(np.exp(-1e-6))
