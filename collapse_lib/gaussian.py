@@ -246,9 +246,9 @@ def simulate(
 
     A sample that doubles every generation:
 
-    >>> grown = simulate(0.0, 1.0, M=[10, 20, 40], generations=3, replicates=5, rng=0)
+    >>> grown = simulate(0.0, 1.0, M=[10, 20, 40], generations=3, rng=0)
     >>> grown.variances.shape
-    (5, 4)
+    (1, 4)
     """
     mean, cov = _check_gaussian(mean, cov)
     d = mean.size
