@@ -75,19 +75,23 @@ def pytest_terminal_summary(terminalreporter, config):
 
 # Two kinds of test, marked by where they live:
 # - library: tests/library and the docstring examples in collapse_lib (seconds; `pytest -m library`);
-# - book: tests/book and the golden notebooks (structure, build, pages, every chapter under nbval).
+# - book: tests/book and the golden notebooks (structure, build, pages, every chapter under nbval);
+# - coursework: tests/coursework (the checkers across seeds, the student edition, nbgrader end to end).
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "library: a test of collapse_lib alone (fast; `pytest -m library`)")
     config.addinivalue_line("markers", "book: a test of the book: chapters, build, pages (`pytest -m book`)")
+    config.addinivalue_line("markers", "coursework: the exercises' checks, student edition and nbgrader "
+                                       "(`pytest -m coursework`)")
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
         parts = Path(str(item.fspath)).relative_to(config.rootpath).parts
         library = parts[0] == "collapse_lib" or parts[:2] == ("tests", "library")
-        item.add_marker(pytest.mark.library if library else pytest.mark.book)
+        coursework = parts[:2] == ("tests", "coursework")
+        item.add_marker(pytest.mark.library if library else pytest.mark.coursework if coursework else pytest.mark.book)
         # nbval compares no images (PNG and JPEG are skipped without nbdime); the book's figures
         # are SVG, which nbval would otherwise compare byte for byte with the golden's (dropped) one.
         skip_compare = getattr(item.parent, "skip_compare", None)
