@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -89,3 +90,30 @@ def test_lab_serves_each_chapter_as_a_notebook(lab, source):
     cells = model["content"]["cells"]
     assert any(cell["cell_type"] == "code" for cell in cells) and cells[0]["cell_type"] == "markdown"
     assert model["content"]["metadata"]["kernelspec"]["name"] == "python3"
+
+
+def page_config(lab: str) -> dict:
+    """The configuration JupyterLab's page hands to the browser (extensions to load, disabled ones)."""
+    with urllib.request.urlopen(f"{lab}/lab", timeout=30) as response:
+        html = response.read().decode()
+    found = re.search(r'<script id="jupyter-config-data"[^>]*>(.*?)</script>', html, re.DOTALL)
+    assert found, "no page configuration in JupyterLab's page"
+    return json.loads(found.group(1))
+
+
+def test_lab_renders_myst_with_jupyterlab_myst(lab):
+    # The chapters' exercises, citations and cross-references are MyST; without jupyterlab-myst,
+    # JupyterLab shows them as raw text. It must be installed, compatible with this JupyterLab
+    # (an incompatible extension is listed with an X and not loaded) and enabled.
+    listing = subprocess.run([sys.executable, "-m", "jupyter", "labextension", "list"], capture_output=True,
+                             text=True, check=True)
+    lines = [line for line in (listing.stdout + listing.stderr).splitlines() if "jupyterlab-myst" in line]
+    assert lines and "enabled" in lines[0] and "OK" in lines[0], lines
+    assert "not compatible" not in listing.stdout + listing.stderr
+    config = page_config(lab)
+    loaded = {extension["name"] for extension in config["federated_extensions"]}
+    assert "jupyterlab-myst" in loaded
+    disabled = config.get("disabledExtensions", [])
+    assert not any(name.startswith("jupyterlab-myst") for name in disabled)
+    # nbgrader's menus are for instructors; readers on Binder do not see them.
+    assert any(name.startswith("@jupyter/nbgrader") for name in disabled), disabled
