@@ -1,125 +1,177 @@
-"""Build the student edition: the book's HTML and notebooks with every solution removed.
+"""Build the teaching editions: the book without solutions for students, and an nbgrader course.
 
-    python -m tools.student_edition            # writes _build/student/{html,notebooks}
+    python -m tools.student_edition            # everything below
+    python -m tools.student_edition --notebooks-only   # skip the HTML builds
 
-Generated from the same sources as the book (``book/NN_slug.md``), never kept as a second copy.
-Each chapter is taken executed, with its figures: from the book build
-(its execution cache)
-when that holds the chapter's current code, otherwise by executing the source here. Then:
+Generated from the same sources as the book (``book/NN_slug.md`` and ``book/coursework.yml``),
+never kept as a second copy. Two folders, one to publish and one to keep:
 
-- every ``{solution}`` directive is removed from the Markdown, and every gated solution
-  (``{solution-start}`` ... ``{solution-end}``, Markdown and code cells) is replaced by an empty
-  code cell for the student's answer; the check cells that follow stay, so students can test
-  their answers;
-- the outputs of the exercise section are cleared (they would show the solutions' results);
-- the downloadable notebooks have all outputs cleared, ready to run;
-- ``nbgrader/source/`` holds each chapter as an nbgrader source assignment (solutions between
-  ``### BEGIN SOLUTION`` markers, check cells as autograded tests), for courses that use nbgrader;
-- the HTML is built from the stripped notebooks with the book's configuration, without
-  re-executing them (the stored outputs of the chapter body are shown as they are).
+``_build/student/`` (publish it: no solution text anywhere in it)
+    ``html/``: the site without solutions and without launch buttons (Binder would open the
+    full repository, solutions included); ``notebooks/``: one notebook per chapter, with every
+    solution removed, an empty answer cell after each exercise (code or Markdown), the check
+    cells kept and all outputs cleared.
+
+``_build/instructor/`` (keep it private: it holds the solutions)
+    ``nbgrader/``: an nbgrader course folder, with ``nbgrader_config.py`` (a cell timeout that
+    covers the slowest chapter), ``source/<chapter>/`` (the chapter as an nbgrader source
+    assignment: code solutions between ``### BEGIN SOLUTION`` markers, pen-and-paper solutions
+    in manually graded answer cells, check cells as autograded tests with the exercise's hidden
+    test between ``### BEGIN HIDDEN TESTS`` markers, points from ``book/coursework.yml``) and
+    ``release/<chapter>/`` (what ``nbgrader generate_assignment`` makes of it: what students get).
+
+How solutions are found: a pen-and-paper solution is a ``{solution}`` directive; a code
+solution is everything between a ``{solution-start}`` and its ``{solution-end}`` (Markdown
+and code cells), and the code cell right after the ``{solution-end}`` is the exercise's check
+cell. Directives are found with the same Markdown parser MyST uses (markdown-it with colon
+fences and dollar math), so backtick fences of any length, nested code and math blocks and
+``:::`` colon fences are all handled.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 import yaml
+from markdown_it import MarkdownIt
+from mdit_py_plugins.colon_fence import colon_fence_plugin
+from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 from tools.book_files import ROOT, chapter_sources, read_chapter
 from tools.execute_notebooks import execute
 
 EXECUTION_CACHE = ROOT / "_build" / ".jupyter_cache"
-SOLUTION_BLOCK = re.compile(r"```\{solution\}[^\n]*\n.*?\n```[ \t]*\n?", re.DOTALL)
-GATE_START = re.compile(r"```\{solution-start\}[^\n]*\n(?:[^\n]*\n)*?```[ \t]*\n?")
-GATE_END = re.compile(r"```\{solution-end\}[^\n]*\n```[ \t]*\n?")
-ANSWER_CELL = "# Your answer here: write the code the exercise asks for, then run the check cell below.\n"
+COURSEWORK = ROOT / "book" / "coursework.yml"
+STUDENT, INSTRUCTOR = ROOT / "_build" / "student", ROOT / "_build" / "instructor"
+#: nbgrader's per-cell timeout in the shipped course configuration, in seconds. The slowest cell
+#: of any chapter takes well under a minute on a 2-core machine (see the book's status page);
+#: nbgrader's default of 30 s would fail chapter 5's experiment on a slow hub.
+NBGRADER_CELL_TIMEOUT = 300
+
+CODE_ANSWER = "# Your answer here: write the code the exercise asks for, then run the check cell below.\n"
+TEXT_ANSWER = "**Your answer.** Replace this text with your answer (Markdown, with $\\LaTeX$ for mathematics).\n"
 EXERCISES_HEADING = re.compile(r"^## Exercises", re.MULTILINE)
+CHECK_CALL = re.compile(r"\bexercises\.check_(\w+)\(")
+_MARKDOWN = MarkdownIt("commonmark").use(colon_fence_plugin).use(dollarmath_plugin)
+_DIRECTIVE = re.compile(r"^\{(solution|solution-start|solution-end)\}\s*(\S*)")
 
 
+def coursework() -> dict[str, dict]:
+    """Every exercise of ``book/coursework.yml`` by label, with its chapter."""
+    chapters = yaml.safe_load(COURSEWORK.read_text(encoding="utf-8"))["chapters"]
+    return {label: {**entry, "chapter": chapter, "outcome_text": spec["outcomes"][entry["outcome"]]}
+            for chapter, spec in chapters.items() for label, entry in spec["exercises"].items()}
+
+
+# ------------------------------------------------------------------------------ reading the Markdown
+@dataclass
+class Segment:
+    """A run of lines of a Markdown cell: plain text, or one solution directive."""
+
+    kind: str  # "text", "solution", "solution-start" or "solution-end"
+    text: str
+    label: str = ""
+
+    def body(self) -> str:
+        """A directive's content, without its fences and its option lines (":class: dropdown")."""
+        lines = self.text.rstrip("\n").split("\n")[1:-1]
+        while lines and (lines[0].startswith(":") and not lines[0].startswith(":::") or not lines[0].strip()):
+            lines = lines[1:]
+        return "\n".join(lines).strip() + "\n"
+
+
+def segments(markdown: str) -> list[Segment]:
+    """``markdown`` cut into plain text and solution directives (of any fence form)."""
+    lines = markdown.split("\n")
+    blocks = []
+    for token in _MARKDOWN.parse(markdown):
+        if token.type in ("fence", "colon_fence") and token.map:
+            match = _DIRECTIVE.match(token.info.strip())
+            if match:
+                blocks.append((token.map[0], token.map[1], match.group(1), match.group(2)))
+    result, line = [], 0
+    for start, end, kind, label in blocks:
+        if start > line:
+            result.append(Segment("text", "\n".join(lines[line:start]) + "\n"))
+        result.append(Segment(kind, "\n".join(lines[start:end]) + "\n", label))
+        line = end
+    if line < len(lines):
+        result.append(Segment("text", "\n".join(lines[line:])))
+    return [segment for segment in result if segment.kind != "text" or segment.text.strip()]
+
+
+def exercise_labels(nb) -> list[str]:
+    """The labels of the chapter's exercises, in order."""
+    text = "\n".join(cell.source for cell in nb.cells if cell.cell_type == "markdown")
+    return re.findall(r"^:label: (ex-[\w-]+)", text, re.MULTILINE)
+
+
+# ------------------------------------------------------------------------------ the student edition
 def strip_solutions(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Return a copy of ``nb`` without solutions (see the module documentation)."""
+    """A copy of ``nb`` without solutions: each solution becomes an empty answer cell (code for a
+    code exercise, Markdown for a pen-and-paper one), check cells stay, and the exercise
+    section's outputs are cleared (they would show the solutions' results)."""
     student = nbformat.from_dict(nb)
-    cells = []
-    inside_gate = False
+    cells: list = []
+    gate = None
     in_exercises = False
-    for cell in student.cells:
-        if cell.cell_type == "markdown":
-            text = SOLUTION_BLOCK.sub("", cell.source)
-            kept = ""
-            while text:
-                if inside_gate:
-                    end = GATE_END.search(text)
-                    if not end:
-                        text = ""  # solution prose inside the gate
-                        break
-                    inside_gate = False
-                    text = text[end.end():]
-                else:
-                    start = GATE_START.search(text)
-                    if not start:
-                        kept += text
-                        break
-                    kept += text[: start.start()]
-                    inside_gate = True
-                    text = text[start.end():]
-            if EXERCISES_HEADING.search(kept):
-                in_exercises = True
-            if kept.strip():
-                cell.source = kept.rstrip() + "\n"
-                cells.append(cell)
-            if inside_gate and (not cells or cells[-1].get("metadata", {}).get("student_answer") is not True):
-                answer = nbformat.v4.new_code_cell(ANSWER_CELL)
-                answer.metadata["student_answer"] = True
-                cells.append(answer)
-            continue
-        if inside_gate:
-            continue  # solution code
-        if in_exercises and cell.cell_type == "code":
-            cell.outputs = []
-            cell.execution_count = None
+
+    def answer(kind: str, label: str):
+        if kind == "code":
+            cell = nbformat.v4.new_code_cell(CODE_ANSWER)
+        else:
+            cell = nbformat.v4.new_markdown_cell(TEXT_ANSWER)
+            cell.metadata["tags"] = ["remove-cell"]  # a notebook's answer cell; the site does not show it
+        cell.metadata["student_answer"] = label
         cells.append(cell)
-    if inside_gate:
-        raise ValueError("a {solution-start} has no matching {solution-end}")
+
+    for cell in student.cells:
+        if cell.cell_type != "markdown":
+            if gate:
+                continue  # solution code
+            if in_exercises and cell.cell_type == "code":
+                cell.outputs, cell.execution_count = [], None
+            cells.append(cell)
+            continue
+        if EXERCISES_HEADING.search(cell.source):
+            in_exercises = True
+        kept = ""
+        for segment in segments(cell.source):
+            if segment.kind == "text":
+                if not gate:
+                    kept += segment.text
+            elif segment.kind == "solution":
+                if kept.strip():
+                    cells.append(nbformat.v4.new_markdown_cell(kept.rstrip() + "\n"))
+                    kept = ""
+                answer("markdown", segment.label)
+            elif segment.kind == "solution-start":
+                gate = segment.label
+            else:  # solution-end
+                if not gate:
+                    raise ValueError(f"a {{solution-end}} without a {{solution-start}} (after {segment.label!r})")
+                if kept.strip():
+                    cells.append(nbformat.v4.new_markdown_cell(kept.rstrip() + "\n"))
+                    kept = ""
+                answer("code", gate)
+                gate = None
+        if kept.strip():
+            new = nbformat.from_dict(cell)
+            new.source = kept.rstrip() + "\n"
+            cells.append(new)
+    if gate:
+        raise ValueError(f"the {{solution-start}} of {gate} has no matching {{solution-end}}")
     student.cells = cells
     return student
-
-
-def nbgrader_source(nb: nbformat.NotebookNode, chapter: str) -> nbformat.NotebookNode:
-    """The chapter as an nbgrader *source* notebook (metadata schema 3).
-
-    Each gated solution's code becomes a solution cell with its body between
-    ``### BEGIN SOLUTION`` and ``### END SOLUTION`` (nbgrader's ``generate_assignment`` replaces
-    it by a stub for students), and the check cell that follows each code exercise becomes a
-    locked, autograded test cell worth one point. Everything else is locked read-only content.
-    """
-    source = nbformat.from_dict(nb)
-    inside_gate, awaiting_check, number = False, False, 0
-    for index, cell in enumerate(source.cells):
-        grade_id = f"{chapter}-cell-{index}"
-        metadata = {"grade": False, "solution": False, "locked": True, "grade_id": grade_id, "schema_version": 3}
-        if cell.cell_type == "markdown":
-            for marker in re.findall(r"\{solution-(start|end)\}", cell.source):
-                inside_gate = marker == "start"
-                if marker == "end":
-                    awaiting_check = True
-        elif inside_gate:
-            number += 1
-            cell.source = f"### BEGIN SOLUTION\n{cell.source.rstrip()}\n### END SOLUTION\n"
-            metadata.update(solution=True, locked=False, grade_id=f"{chapter}-answer-{number}")
-            cell.outputs, cell.execution_count = [], None
-        elif awaiting_check:
-            metadata.update(grade=True, points=1, grade_id=f"{chapter}-check-{number}")
-            awaiting_check = False
-            cell.outputs, cell.execution_count = [], None
-        cell.metadata["nbgrader"] = metadata
-    return source
 
 
 def clear_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -131,6 +183,155 @@ def clear_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return cleared
 
 
+# ------------------------------------------------------------------------------ the nbgrader source
+def _as_comments(markdown: str) -> str:
+    return "\n".join(f"# {line}".rstrip() for line in markdown.strip().split("\n")) + "\n"
+
+
+def nbgrader_source(nb: nbformat.NotebookNode, chapter: str, points: dict[str, dict] | None = None
+                    ) -> nbformat.NotebookNode:
+    """The chapter as an nbgrader *source* notebook (cell metadata schema 3).
+
+    - Each code exercise's solution (every code cell between its ``{solution-start}`` and
+      ``{solution-end}``, with the solution's prose as comments) becomes one solution cell, its
+      body between ``### BEGIN SOLUTION`` and ``### END SOLUTION``; nbgrader replaces it by a stub
+      for students. The solution cells' metadata (alt text states results) is not kept.
+    - The check cell after it becomes a locked autograded test worth the exercise's points, with
+      the hidden test (the ``grade_`` twin of the visible ``check_`` call, same arguments) between
+      ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS``.
+    - Each pen-and-paper solution becomes a manually graded Markdown answer cell holding the model
+      solution (nbgrader replaces it by "YOUR ANSWER HERE" for students).
+    - Everything else is locked, read-only content, restored from the source when grading.
+    """
+    points = coursework() if points is None else points
+    source = nbformat.v4.new_notebook(metadata=nbformat.from_dict(nb.metadata))
+    cells = source.cells
+    counter = iter(range(10_000))
+
+    def locked(cell):
+        cell.metadata["nbgrader"] = {"grade": False, "solution": False, "locked": True,
+                                     "grade_id": f"{chapter}-cell-{next(counter)}", "schema_version": 3}
+        cells.append(cell)
+
+    cells.append(nbformat.v4.new_markdown_cell(
+        "**How to work on this assignment.** Write your code in the cells that say `YOUR CODE HERE` "
+        "(delete the `raise NotImplementedError()` line) and your written answers in the cells that say "
+        "`YOUR ANSWER HERE`. Run the check cell after each code exercise: it says what is wrong without "
+        "giving the answer away. Hidden tests run the same comparisons, on more cases, when your work is "
+        "graded. Do not delete or copy cells; run the whole notebook from the top before you submit."))
+    locked(cells.pop())
+    gate, gate_code, gate_prose, awaiting_check = None, [], [], None
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            kept = ""
+            for segment in segments(cell.source):
+                if segment.kind == "text":
+                    if gate:
+                        gate_prose.append(segment.text)
+                    else:
+                        kept += segment.text
+                elif segment.kind == "solution":
+                    if kept.strip():
+                        locked(nbformat.v4.new_markdown_cell(kept.rstrip() + "\n"))
+                        kept = ""
+                    label = segment.label
+                    answer = nbformat.v4.new_markdown_cell(segment.body())
+                    answer.metadata["nbgrader"] = {"grade": True, "solution": True, "locked": False,
+                                                   "points": points[label]["points"], "grade_id": f"{label}-answer",
+                                                   "schema_version": 3}
+                    cells.append(answer)
+                elif segment.kind == "solution-start":
+                    if kept.strip():
+                        locked(nbformat.v4.new_markdown_cell(kept.rstrip() + "\n"))
+                        kept = ""
+                    gate, gate_code, gate_prose = segment.label, [], []
+                else:  # solution-end
+                    body = "\n".join(code.rstrip() for code in gate_code)
+                    if gate_prose:
+                        body += "\n\n" + _as_comments("\n".join(gate_prose))
+                    solution = nbformat.v4.new_code_cell(f"### BEGIN SOLUTION\n{body.rstrip()}\n### END SOLUTION\n")
+                    solution.metadata["nbgrader"] = {"grade": False, "solution": True, "locked": False,
+                                                     "grade_id": f"{gate}-solution", "schema_version": 3}
+                    cells.append(solution)
+                    awaiting_check, gate = gate, None
+            if kept.strip():
+                new = nbformat.v4.new_markdown_cell(kept.rstrip() + "\n")
+                locked(new)
+        elif gate:
+            gate_code.append(cell.source)
+        elif awaiting_check and cell.cell_type == "code":
+            calls = CHECK_CALL.findall(cell.source)
+            if len(calls) != 1:
+                raise ValueError(f"{awaiting_check}: the cell after the solution must call one exercises.check_*")
+            hidden = CHECK_CALL.sub(lambda m: f"exercises.grade_{m.group(1)}(", cell.source.rstrip())
+            test = nbformat.v4.new_code_cell(
+                f"{cell.source.rstrip()}\n### BEGIN HIDDEN TESTS\n{hidden}\n### END HIDDEN TESTS\n")
+            test.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": True,
+                                         "points": points[awaiting_check]["points"],
+                                         "grade_id": f"{awaiting_check}-check", "schema_version": 3}
+            cells.append(test)
+            awaiting_check = None
+        else:
+            new = nbformat.v4.new_code_cell(cell.source, metadata=nbformat.from_dict(cell.metadata))
+            locked(new)
+    if gate:
+        raise ValueError(f"the {{solution-start}} of {gate} has no matching {{solution-end}}")
+    return source
+
+
+def solution_texts(nb: nbformat.NotebookNode) -> list[str]:
+    """Every solution's text in the chapter (pen-and-paper solutions, code solutions and their prose,
+    and the metadata of solution cells), for searching a release for leaks."""
+    texts, gate = [], None
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for segment in segments(cell.source):
+                if segment.kind == "solution":
+                    texts.append(segment.body())
+                elif segment.kind == "solution-start":
+                    gate = segment.label
+                elif segment.kind == "solution-end":
+                    gate = None
+                elif gate:
+                    texts.append(segment.text)
+        elif gate:
+            texts.append(cell.source)
+            texts.append(json.dumps(dict(cell.metadata), ensure_ascii=False))
+    return texts
+
+
+def write_nbgrader_course(course: Path, chapters: dict[str, nbformat.NotebookNode], *, release: bool = True) -> None:
+    """Write an nbgrader course folder: configuration, source assignments and (by running nbgrader's
+    ``generate_assignment``) the release."""
+    course.mkdir(parents=True, exist_ok=True)
+    (course / "nbgrader_config.py").write_text(
+        '"""nbgrader configuration of the model-collapse course (written by tools/student_edition.py)."""\n'
+        "c = get_config()  # noqa: F821 (nbgrader provides it)\n"
+        'c.CourseDirectory.course_id = "model-collapse"\n'
+        "# The slowest chapter cell takes well under a minute on a 2-core machine; nbgrader's default\n"
+        "# of 30 s would fail it, and every later cell with it.\n"
+        f"c.Execute.timeout = {NBGRADER_CELL_TIMEOUT}\n"
+        "# Students' outputs can be large (explorers, figures); keep the feedback readable.\n"
+        "c.LimitOutput.max_lines = 200\n", encoding="utf-8")
+    points = coursework()
+    for name, nb in chapters.items():
+        folder = course / "source" / name
+        folder.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nbgrader_source(nb, name, points), folder / f"{name}.ipynb")
+        if release:
+            nbgrader(course, "generate_assignment", name, "--force")
+
+
+def nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run an nbgrader command in the course folder (failing loudly)."""
+    command = [str(Path(sys.executable).parent / "nbgrader"), *args]
+    result = subprocess.run(command, cwd=course, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return result
+
+
+# ------------------------------------------------------------------------------ building
 def executed_chapter(source: Path) -> nbformat.NotebookNode:
     """The chapter executed with all its outputs (glued values too): from the book build's execution
     cache when it holds the current source, else from a fresh run."""
@@ -146,7 +347,20 @@ def executed_chapter(source: Path) -> nbformat.NotebookNode:
     return nb
 
 
-def build(output: Path, html: bool = True) -> None:
+def student_config() -> dict:
+    """The book's configuration for the student site: its own title, no execution, and no launch or
+    repository buttons (they would open the full repository, solutions included)."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    config["title"] = config["title"] + " (student edition)"
+    config["execute"]["execute_notebooks"] = "off"  # show the stored outputs; the answers are the students'
+    config.pop("launch_buttons", None)
+    config["launch_buttons"] = {"binderhub_url": "", "jupyterhub_url": "", "thebe": False, "colab_url": ""}
+    for button in ("use_repository_button", "use_issues_button", "use_edit_page_button"):
+        config["html"][button] = False
+    return config
+
+
+def build_student(output: Path, html: bool = True) -> None:
     output.mkdir(parents=True, exist_ok=True)
     notebooks_dir = output / "notebooks"
     notebooks_dir.mkdir(exist_ok=True)
@@ -155,19 +369,12 @@ def build(output: Path, html: bool = True) -> None:
         shutil.copytree(ROOT / "book", source / "book", ignore=shutil.ignore_patterns("_build", ".ipynb_checkpoints"))
         shutil.copy(ROOT / "_toc.yml", source / "_toc.yml")
         for path in chapter_sources():
-            executed = executed_chapter(path)
-            notebook_name = f"{path.stem}.ipynb"
-            student = strip_solutions(executed)
+            student = strip_solutions(executed_chapter(path))
             (source / "book" / path.name).unlink()  # the student page is the stripped notebook
-            nbformat.write(student, source / "book" / notebook_name)
-            nbformat.write(clear_outputs(student), notebooks_dir / notebook_name)
-            graded = output / "nbgrader" / "source" / path.stem
-            graded.mkdir(parents=True, exist_ok=True)
-            nbformat.write(nbgrader_source(executed, path.stem), graded / notebook_name)
-        config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
-        config["title"] = config["title"] + " (student edition)"
-        config["execute"]["execute_notebooks"] = "off"  # show the stored outputs; the answers are the students'
-        (source / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+            nbformat.write(student, source / "book" / f"{path.stem}.ipynb")
+            nbformat.write(clear_outputs(student), notebooks_dir / f"{path.stem}.ipynb")
+        (source / "book" / "coursework.yml").unlink()  # rubrics are for instructors
+        (source / "_config.yml").write_text(yaml.safe_dump(student_config(), sort_keys=False), encoding="utf-8")
         if html:
             subprocess.run(
                 [str(Path(sys.executable).parent / "jupyter-book"), "build", str(source), "-W", "-n", "--keep-going",
@@ -179,13 +386,20 @@ def build(output: Path, html: bool = True) -> None:
             shutil.rmtree(output / "_build", ignore_errors=True)
 
 
+def build_instructor(output: Path) -> None:
+    chapters = {path.stem: read_chapter(path) for path in chapter_sources()}
+    write_nbgrader_course(output / "nbgrader", chapters)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--output", type=Path, default=ROOT / "_build" / "student")
-    parser.add_argument("--notebooks-only", action="store_true", help="skip the HTML build")
+    parser.add_argument("--student", type=Path, default=STUDENT, help="the student edition (to publish)")
+    parser.add_argument("--instructor", type=Path, default=INSTRUCTOR, help="the instructor's material (private)")
+    parser.add_argument("--notebooks-only", action="store_true", help="skip the HTML builds")
     args = parser.parse_args(argv)
-    build(args.output, html=not args.notebooks_only)
-    print(f"student edition written to {args.output}")
+    build_student(args.student, html=not args.notebooks_only)
+    build_instructor(args.instructor)
+    print(f"student edition (publish): {args.student}\ninstructor's material (keep private): {args.instructor}")
     return 0
 
 
