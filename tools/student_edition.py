@@ -31,6 +31,7 @@ fences and dollar math), so backtick fences of any length, nested code and math 
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import re
 import shutil
@@ -331,6 +332,291 @@ def nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
     return result
 
 
+# ------------------------------------------------------------------------------ the answer key
+_ROLE = re.compile(r"\{(ref|numref|prf:ref|doc|eq)\}`([^`]+)`")
+
+
+def reference_texts(html: Path) -> dict[str, str]:
+    """What a reader sees for each label of the built book ("Figure 4.1", "Theorem 2.1 (...)", a
+    section's title), read from its HTML: the answer key names what the exercises refer to."""
+    from bs4 import BeautifulSoup
+
+    texts = {}
+    for page in sorted((html / "book").glob("*.html")):
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        for element in soup.find_all(id=True):
+            label = element["id"]
+            number = element.select_one(".caption-number")
+            title = element.select_one(".admonition-title")
+            if element.name == "figure" and number:
+                texts[label] = number.get_text(strip=True).replace("Fig.", "Figure")
+            elif title and "proof" in (element.get("class") or []):
+                texts[label] = title.get_text(" ", strip=True)
+            elif element.name in ("span", "section"):
+                heading = element.find_next(["h1", "h2", "h3", "h4"])
+                if heading is not None:
+                    texts.setdefault(label, "“" + heading.get_text(" ", strip=True).rstrip("#").strip() + "”")
+    return texts
+
+
+def _plain_references(markdown: str, texts: dict[str, str]) -> str:
+    """Cross-references to the book become what the book shows for them (the key is a separate site)."""
+    def replace(match):
+        target = match.group(2)
+        explicit = re.fullmatch(r"(.+?)\s*<([^>]+)>", target)
+        if explicit:
+            return explicit.group(1)
+        return f"{texts.get(target, target)} of the book"
+    return _ROLE.sub(replace, markdown)
+
+
+def _rubric_admonition(entry: dict) -> str:
+    lines = [f"```{{admonition}} Grading: {entry['points']} points, about {entry['minutes']} minutes",
+             ":class: note", "", f"Outcome: students can {entry['outcome_text']}.", ""]
+    if entry["kind"] == "code":
+        lines.append("Graded automatically by the check cell after the solution: its visible check and, under "
+                     "nbgrader, its hidden test. Full points if both pass, none otherwise.")
+    else:
+        lines.extend(f"- **{line.split(':', 1)[0]} pt**:{line.split(':', 1)[1]}" for line in entry["rubric"])
+    return "\n".join(lines + ["```", ""])
+
+
+def answer_key_notebook(executed: nbformat.NotebookNode, title: str, points: dict[str, dict],
+                        texts: dict[str, str]) -> nbformat.NotebookNode:
+    """The chapter's exercise section with every solution shown (not folded), the executed outputs
+    of the code solutions and checks, and each exercise's points, time, outcome and rubric."""
+    key = nbformat.v4.new_notebook(metadata=nbformat.from_dict(executed.metadata))
+    inside = last = False
+    for cell in executed.cells:
+        source = cell.source
+        if cell.cell_type == "markdown":
+            if not inside and EXERCISES_HEADING.search(source):
+                inside, source = True, f"# {title}\n\n" + source[EXERCISES_HEADING.search(source).end():]
+            if inside and "## Key takeaways" in source:
+                last, source = True, source[:source.index("## Key takeaways")]
+        if not inside:
+            continue
+        if cell.cell_type == "markdown":
+            text = ""
+            for segment in segments(source):
+                if segment.kind == "text":
+                    text += segment.text
+                    continue
+                body = segment.text.replace(":class: dropdown\n", "")
+                text += body
+                if segment.kind in ("solution", "solution-end"):
+                    label = segment.label if segment.kind == "solution" else None
+                    text += "\n" + _rubric_admonition(points[label]) if label else ""
+            if text.strip():
+                key.cells.append(nbformat.v4.new_markdown_cell(_plain_references(text, texts)))
+            if last:
+                break
+        else:
+            key.cells.append(nbformat.from_dict(cell))
+    # A code exercise's grading note goes after its check cell: the cell after {solution-end}.
+    labelled, gate = [], None
+    for cell in key.cells:
+        labelled.append(cell)
+        if cell.cell_type == "markdown":
+            for segment in segments(cell.source):
+                if segment.kind == "solution-start":
+                    gate = segment.label
+        elif gate and CHECK_CALL.search(cell.source):
+            labelled.append(nbformat.v4.new_markdown_cell(_rubric_admonition(points[gate])))
+            gate = None
+    key.cells = labelled
+    return key
+
+
+def chapter_title(nb: nbformat.NotebookNode) -> str:
+    """The chapter's title: its first level-1 heading."""
+    for cell in nb.cells:
+        found = re.search(r"^# (.+)$", cell.source, re.MULTILINE) if cell.cell_type == "markdown" else None
+        if found:
+            return found.group(1).strip()
+    raise ValueError("the chapter has no title")
+
+
+def build_answer_key(output: Path) -> None:
+    """The answer key for teaching assistants, as a small website: every chapter's exercises with
+    their solutions (and the code solutions' outputs), points, times, outcomes and rubrics."""
+    texts = reference_texts(ROOT / "_build" / "html")
+    points = coursework()
+    with tempfile.TemporaryDirectory() as tmp:
+        project = Path(tmp) / "answer-key"
+        (project / "book").mkdir(parents=True)
+        for folder in ("_ext", "_static"):
+            shutil.copytree(ROOT / "book" / folder, project / "book" / folder)
+        for name in ("references.bib", "bibliography.md"):
+            shutil.copy(ROOT / "book" / name, project / "book" / name)
+        pages = []
+        for path in chapter_sources():
+            executed = executed_chapter(path)
+            title = chapter_title(executed)
+            nbformat.write(answer_key_notebook(executed, title, points, texts),
+                           project / "book" / f"{path.stem}.ipynb")
+            pages.append(f"book/{path.stem}")
+        total = sum(entry["points"] for entry in points.values())
+        (project / "book" / "index.md").write_text(
+            "# Answer key\n\nFor teaching assistants: every exercise of the book with its model solution, its "
+            "points, the time a student needs and the learning outcome it assesses, and, for the pen-and-paper "
+            "exercises, a rubric. Code exercises are graded by their check cells (the outputs shown are the "
+            f"book's solutions passing them). {len(points)} exercises, {total} points in all. Generated by "
+            "`python -m tools.student_edition` from the chapters and `book/coursework.yml`; do not publish it "
+            "to students.\n", encoding="utf-8")
+        # Numbered like the book, so that its Exercise 2.1 is the key's Exercise 2.1.
+        toc = {"format": "jb-book", "root": "book/index",
+               "parts": [{"caption": "Chapters", "numbered": True, "chapters": [{"file": page} for page in pages]},
+                         {"caption": "Appendix", "chapters": [{"file": "book/bibliography"}]}]}
+        (project / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False), encoding="utf-8")
+        config = student_config()
+        config["title"] = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))["title"] + ": answer key"
+        (project / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+        subprocess.run([str(Path(sys.executable).parent / "jupyter-book"), "build", str(project), "-W", "-n",
+                        "--keep-going", "--path-output", str(output)], check=True)
+        shutil.rmtree(output / "html", ignore_errors=True)
+        (output / "_build" / "html").rename(output / "html")
+        shutil.rmtree(output / "_build", ignore_errors=True)
+
+
+# ------------------------------------------------------------------------------ the slides
+_FENCE_INFO = re.compile(r"^\{(prf:\w+|admonition)\}\s*(.*)$")
+_GLUE = re.compile(r"\{glue(?::text|:)?\}`([\w]+)(?::([^`]+))?`")
+_CITE = re.compile(r"\{cite:([tp])\}`([^`]+)`")
+SLIDE_KINDS = {"prf:definition": "Definition", "prf:theorem": "Theorem", "prf:proposition": "Proposition",
+               "prf:lemma": "Lemma", "prf:corollary": "Corollary"}
+
+
+def glued_values(nb: nbformat.NotebookNode) -> dict[str, str]:
+    """The values a chapter glues (``myst_nb.glue``), as their text, by name."""
+    values = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            text = output.get("data", {}).get("application/papermill.record/text/plain")
+            if name and text is not None:
+                values[name] = text
+    return values
+
+
+def citation_texts() -> dict[str, tuple[str, str]]:
+    """(authors in author-year form, year) of every entry of references.bib."""
+    from pybtex.database import parse_file
+
+    texts = {}
+    for key, entry in parse_file(str(ROOT / "book" / "references.bib")).entries.items():
+        people = entry.persons.get("author", [])
+        names = [" ".join(person.last_names).replace("{", "").replace("}", "") for person in people]
+        authors = names[0] if len(names) == 1 else " and ".join(names) if len(names) == 2 else f"{names[0]} et al."
+        texts[key] = (authors, entry.fields.get("year", ""))
+    return texts
+
+
+def plain_text(markdown: str, texts: dict[str, str], glued: dict[str, str], cites: dict[str, tuple[str, str]]
+               ) -> str:
+    """A chapter's Markdown with what only the book can resolve made plain: glued numbers (formatted
+    as the chapter formats them), citations (author and year) and cross-references."""
+    def glue(match):
+        value, spec = glued.get(match.group(1)), match.group(2)
+        if value is None:
+            return match.group(0)
+        try:
+            return format(float(value), spec) if spec else value
+        except ValueError:
+            return value
+
+    def cite(match):
+        works = [cites.get(key.strip(), (key.strip(), "")) for key in match.group(2).split(",")]
+        if match.group(1) == "t":
+            return "; ".join(f"{authors} ({year})" for authors, year in works)
+        return "(" + "; ".join(f"{authors}, {year}" for authors, year in works) + ")"
+
+    return _plain_references(_CITE.sub(cite, _GLUE.sub(glue, markdown)), texts)
+
+
+def _fence_blocks(markdown: str):
+    """(directive, argument, body) of every top-level directive fence in ``markdown``."""
+    lines = markdown.split("\n")
+    for token in _MARKDOWN.parse(markdown):
+        match = _FENCE_INFO.match(token.info.strip()) if token.type in ("fence", "colon_fence") else None
+        if match and token.map:
+            body = [line for line in lines[token.map[0] + 1:token.map[1] - 1] if not re.match(r"^:\w[\w-]*:", line)]
+            yield match.group(1), match.group(2).strip(), "\n".join(body).strip()
+
+
+def slides_markdown(executed: nbformat.NotebookNode, number: int, figures: Path, texts: dict[str, str],
+                    cites: dict) -> str:
+    """A short reveal.js deck of one chapter, in MyST for sphinx-revealjs: the title and learning goals,
+    every definition and theorem, every captioned figure (from the executed outputs), and the key
+    takeaways, in the chapter's order."""
+    glued = glued_values(executed)
+    title = chapter_title(executed)
+    slides = [f"# {number}. {title}\n\n*Model collapse: an executable textbook*\n"]
+    figure_number = 0
+    for cell in executed.cells:
+        if cell.cell_type == "markdown":
+            for directive, argument, body in _fence_blocks(cell.source):
+                if directive == "admonition" and argument == "Learning goals":
+                    slides.append(f"## Learning goals\n\n{body}\n")
+                elif directive in SLIDE_KINDS:
+                    slides.append(f"## {SLIDE_KINDS[directive]}: {argument}\n\n{body}\n")
+            if "## Key takeaways" in cell.source:
+                takeaways = cell.source.split("## Key takeaways", 1)[1].split("## References", 1)[0]
+                slides.append(f"## Key takeaways\n\n{takeaways.strip()}\n")
+        else:
+            caption = cell.metadata.get("mystnb", {}).get("figure", {}).get("caption")
+            images = [output["data"] for output in cell.get("outputs", [])
+                      if {"image/svg+xml", "image/png"} & set(output.get("data", {}))]
+            if not caption or not images:
+                continue
+            figure_number += 1
+            if "image/svg+xml" in images[0]:  # the book's figures are SVG
+                name = f"{number:02d}-figure-{figure_number}.svg"
+                (figures / name).write_text(images[0]["image/svg+xml"], encoding="utf-8")
+            else:
+                name = f"{number:02d}-figure-{figure_number}.png"
+                (figures / name).write_bytes(base64.b64decode(images[0]["image/png"]))
+            first_sentence = re.split(r"(?<=[.!?])\s", caption.strip(), maxsplit=1)[0]
+            slides.append(f"## Figure {number}.{figure_number}\n\n```{{image}} figures/{name}\n:height: 480px\n"
+                          f":alt: {first_sentence.replace(chr(10), ' ')}\n```\n\n{first_sentence}\n")
+    return plain_text("\n".join(slides), texts, glued, cites)
+
+
+def build_slides(output: Path) -> None:
+    """One reveal.js deck per chapter (sphinx-revealjs, which ships reveal.js), with MathJax from the
+    local copy: the slides work offline, in a lecture hall without network."""
+    from tools.site_browser import mathjax_directory
+
+    texts, cites = reference_texts(ROOT / "_build" / "html"), citation_texts()
+    with tempfile.TemporaryDirectory() as tmp:
+        project = Path(tmp) / "slides"
+        (project / "figures").mkdir(parents=True)
+        mathjax = project / "_static" / "mathjax"
+        (mathjax / "output" / "chtml").mkdir(parents=True)
+        shutil.copy(mathjax_directory() / "es5" / "tex-mml-chtml.js", mathjax)
+        shutil.copytree(mathjax_directory() / "es5" / "output" / "chtml" / "fonts", mathjax / "output" / "chtml" / "fonts")
+        names = []
+        for number, path in enumerate(chapter_sources(), start=1):
+            text = slides_markdown(executed_chapter(path), number, project / "figures", texts, cites)
+            (project / f"{path.stem}.md").write_text(text, encoding="utf-8")
+            names.append(path.stem)
+        (project / "index.md").write_text(
+            "# Model collapse: slides\n\n```{toctree}\n:maxdepth: 1\n\n" + "\n".join(names) + "\n```\n", encoding="utf-8")
+        (project / "conf.py").write_text(
+            '"""Slides of the model-collapse book (written by tools/student_edition.py)."""\n'
+            'project = "Model collapse: slides"\n'
+            'extensions = ["myst_parser", "sphinx_revealjs"]\n'
+            'myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]\n'
+            'html_static_path = ["_static"]\n'
+            'revealjs_static_path = ["_static"]\n'
+            'mathjax_path = "mathjax/tex-mml-chtml.js"\n'
+            'revealjs_style_theme = "white"\n'
+            'revealjs_script_conf = {"controls": True, "progress": True, "slideNumber": True, "hash": True,\n'
+            '                        "width": 1280, "height": 800}\n', encoding="utf-8")
+        subprocess.run([sys.executable, "-m", "sphinx", "-b", "revealjs", "-W", "--keep-going", "-q", str(project),
+                        str(output)], check=True)
+
+
 # ------------------------------------------------------------------------------ building
 def executed_chapter(source: Path) -> nbformat.NotebookNode:
     """The chapter executed with all its outputs (glued values too): from the book build's execution
@@ -373,7 +659,12 @@ def build_student(output: Path, html: bool = True) -> None:
             (source / "book" / path.name).unlink()  # the student page is the stripped notebook
             nbformat.write(student, source / "book" / f"{path.stem}.ipynb")
             nbformat.write(clear_outputs(student), notebooks_dir / f"{path.stem}.ipynb")
-        (source / "book" / "coursework.yml").unlink()  # rubrics are for instructors
+        # The instructors' page keeps its points and times, but not the rubrics: they state answers.
+        plan = yaml.safe_load(COURSEWORK.read_text(encoding="utf-8"))
+        for spec in plan["chapters"].values():
+            for entry in spec["exercises"].values():
+                entry.pop("rubric", None)
+        (source / "book" / "coursework.yml").write_text(yaml.safe_dump(plan, sort_keys=False), encoding="utf-8")
         (source / "_config.yml").write_text(yaml.safe_dump(student_config(), sort_keys=False), encoding="utf-8")
         if html:
             subprocess.run(
@@ -386,9 +677,12 @@ def build_student(output: Path, html: bool = True) -> None:
             shutil.rmtree(output / "_build", ignore_errors=True)
 
 
-def build_instructor(output: Path) -> None:
+def build_instructor(output: Path, html: bool = True) -> None:
     chapters = {path.stem: read_chapter(path) for path in chapter_sources()}
     write_nbgrader_course(output / "nbgrader", chapters)
+    if html:
+        build_answer_key(output / "answer-key")
+        build_slides(output / "slides")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -398,7 +692,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--notebooks-only", action="store_true", help="skip the HTML builds")
     args = parser.parse_args(argv)
     build_student(args.student, html=not args.notebooks_only)
-    build_instructor(args.instructor)
+    build_instructor(args.instructor, html=not args.notebooks_only)
     print(f"student edition (publish): {args.student}\ninstructor's material (keep private): {args.instructor}")
     return 0
 

@@ -9,6 +9,7 @@ time and learning outcome) followed by the rubrics of its pen-and-paper exercise
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -21,9 +22,17 @@ def _chapters() -> dict:
     return yaml.safe_load(COURSEWORK.read_text(encoding="utf-8"))["chapters"]
 
 
+def _chapter_file(chapter: str) -> Path:
+    markdown = COURSEWORK.parent / f"{chapter}.md"
+    return markdown if markdown.exists() else markdown.with_suffix(".ipynb")
+
+
 def _titles(chapter: str) -> tuple[str, dict[str, str]]:
     """The chapter's title, and its exercises' titles by label, read from its source."""
-    text = (COURSEWORK.parent / f"{chapter}.md").read_text(encoding="utf-8")
+    source = _chapter_file(chapter)
+    text = source.read_text(encoding="utf-8")
+    if source.suffix == ".ipynb":  # the student edition's pages are notebooks
+        text = "\n".join("".join(cell["source"]) for cell in json.loads(text)["cells"] if cell["cell_type"] == "markdown")
     title = re.search(r"^# (.+)$", text, re.MULTILINE).group(1).strip()
     exercises = dict((label, name.strip().removesuffix(" (code)")) for name, label in
                      re.findall(r"^[`:]{3,}\{exercise\}(.*)\n:label: (ex-[\w-]+)", text, re.MULTILINE))
@@ -67,7 +76,7 @@ def insert_tables(app, docname, source) -> None:
     if "<!-- coursework:" not in source[0]:
         return
     # Rebuild the page when the tables' sources change: the file, this extension, the chapters.
-    for dependency in (COURSEWORK, Path(__file__), *(COURSEWORK.parent / f"{c}.md" for c in _chapters())):
+    for dependency in (COURSEWORK, Path(__file__), *(_chapter_file(c) for c in _chapters())):
         app.env.note_dependency(str(dependency))
     source[0] = (source[0].replace("<!-- coursework: summary -->", summary_table())
                  .replace("<!-- coursework: exercises -->", exercise_tables()))

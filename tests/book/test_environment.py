@@ -85,3 +85,53 @@ def test_the_workflow_runs_the_python_release_of_runtime_txt_and_of_the_shipped_
     for release in images:
         assert runtime == "python-" + ".".join(release.split(".")[:2]), (release, runtime)
         assert release == PYTHON_REFERENCE_RELEASE, (release, PYTHON_REFERENCE_RELEASE)
+
+
+# --- the slim JupyterHub environment (requirements-hub.txt) ------------------------------------------
+HUB = ROOT / "requirements-hub.txt"
+#: Packages a student's hub image does not need: the book's build, tests, lint, browser tests, slides.
+NOT_ON_A_HUB = {"jupyter-book", "pytest", "nbval", "hypothesis", "ruff", "selenium", "django-static-mathjax",
+                "sphinx-revealjs", "trio"}
+
+
+def hub_sections() -> tuple[list[str], list[str]]:
+    """(top-level pins, dependency pins) of requirements-hub.txt, as package names."""
+    top, rest, current = [], [], None
+    for line in HUB.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# What the chapters"):
+            current = top
+        elif line.startswith("# Everything those"):
+            current = rest
+        elif REQUIREMENT.match(line.strip()) and current is not None:
+            current.append(REQUIREMENT.match(line.strip())["name"].lower().replace("_", "-"))
+    return top, rest
+
+
+def test_hub_requirements_are_a_complete_subset_of_the_pins():
+    from importlib.metadata import requires
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    pinned = pins()
+    lines = [line.strip() for line in HUB.read_text(encoding="utf-8").splitlines()
+             if line.strip() and not line.startswith("#")]
+    assert lines[-1] == ".", "the hub file installs collapse_lib from the checkout"
+    for line in lines[:-1]:
+        match = REQUIREMENT.match(line)
+        assert match, f"not an exact pin: {line}"
+        assert pinned[match["name"].lower().replace("_", "-")] == match["version"], f"{line} differs from requirements.txt"
+    top, rest = hub_sections()
+    assert not (set(top) | set(rest)) & NOT_ON_A_HUB
+    # Complete: the installed packages' own requirements, followed from the top-level ones, are all pinned.
+    seen, todo = set(), [canonicalize_name(name) for name in top]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for requirement in map(Requirement, requires(name) or []):
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                todo.append(canonicalize_name(requirement.name))
+    listed = {canonicalize_name(name) for name in top + rest}
+    assert seen - {"setuptools", "pip"} == listed, (sorted(seen - listed), sorted(listed - seen))
