@@ -19,7 +19,6 @@ from collapse_lib.exercises import (
     language_models,
     self_consuming_loop,
 )
-
 from tests.library import exercise_answers as answers
 
 MODULES = (self_consuming_loop, discrete_absorption, gaussian_collapse, breaking_the_loop, language_models)
