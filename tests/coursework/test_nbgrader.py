@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import nbformat
@@ -64,8 +65,11 @@ def grade_course(folder, names: list[str]) -> dict:
             target = folder / "submitted" / student / name
             target.mkdir(parents=True)
             nbformat.write(submission(source, release, student), target / f"{name}.ipynb")
+    seconds = {}
     for name in names:
+        start = time.perf_counter()
         nbgrader(folder, "autograde", name, "--create", "--force")
+        seconds[name] = time.perf_counter() - start  # three submissions, executed in full
         nbgrader(folder, "generate_feedback", name, "--force")
     scores = {}
     with Gradebook(f"sqlite:///{folder / 'gradebook.db'}") as gradebook:
@@ -77,7 +81,7 @@ def grade_course(folder, names: list[str]) -> dict:
                 scores[name, student] = {
                     "auto": sum(g.auto_score or 0 for g in auto), "auto_max": sum(g.max_score for g in auto),
                     "manual_pending": sum(g.needs_manual_grade for g in manual), "manual_cells": len(manual),
-                    "manual_auto": sum(g.auto_score or 0 for g in manual),
+                    "manual_auto": sum(g.auto_score or 0 for g in manual), "autograde_seconds": seconds[name],
                 }
     return scores
 
@@ -94,7 +98,7 @@ def course(tmp_path_factory):
     print("\nnbgrader scores (autograded points / maximum; written answers awaiting a grader):")
     for (name, student), s in scores.items():
         print(f"  {name:26} {student:8} {s['auto']:g}/{s['auto_max']:g}  written: {s['manual_pending']} of "
-              f"{s['manual_cells']} to grade")
+              f"{s['manual_cells']} to grade  (autograde of the three: {s['autograde_seconds']:.0f} s)")
     return where, scores
 
 
