@@ -12,12 +12,11 @@ Chapter: ``book/02_discrete_absorption.md``.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, NamedTuple
 
 import numpy as np
-import scipy.linalg
-import scipy.stats
 
 from .validation import (
     MAX_COUNT,
@@ -221,6 +220,8 @@ def simulate_absorption(
     max_generations = check_int(max_generations, "max_generations", minimum=0, maximum=MAX_GENERATIONS)
     rng = as_generator(rng)
 
+    if p.size == 2:
+        return _absorb_two(p, M, R, max_generations, rng)
     freq = np.broadcast_to(p, (R, p.size)).copy()
     time = np.full(R, -1, dtype=np.int64)
     category = np.full(R, -1, dtype=np.int64)
@@ -238,6 +239,35 @@ def simulate_absorption(
         category[finished] = counts[done].argmax(axis=1)
         active = active[~done]
         freq[active] = counts[~done] / M
+    return AbsorptionSample(time=time, category=category, absorbed=time >= 0)
+
+
+def _absorb_two(p: np.ndarray, M: int, R: int, max_generations: int, rng: np.random.Generator) -> AbsorptionSample:
+    """:func:`simulate_absorption` for two categories: one binomial count per running chain.
+
+    The same draws as the general path (the first category's count is Binomial(M, p_1)), without
+    the (R, 2) frequency rows. Every generation only the running chains are drawn.
+    """
+    time = np.full(R, -1, dtype=np.int64)
+    category = np.full(R, -1, dtype=np.int64)
+    if p.max() == 1.0:  # generation 0 is already a delta: every chain is absorbed at once
+        time[:] = 0
+        category[:] = int(p.argmax())
+        return AbsorptionSample(time=time, category=category, absorbed=time >= 0)
+    active = np.arange(R)
+    share = np.full(R, p[0])  # the first category's frequency in the running chains
+    t = 0
+    while active.size and t < max_generations:
+        t += 1
+        counts = rng.binomial(M, share)
+        done = (counts == 0) | (counts == M)
+        if done.any():
+            finished = active[done]
+            time[finished] = t
+            category[finished] = np.where(counts[done] == M, 0, 1)
+            running = ~done
+            active, counts = active[running], counts[running]
+        share = counts / M
     return AbsorptionSample(time=time, category=category, absorbed=time >= 0)
 
 
@@ -278,10 +308,31 @@ def wright_fisher_matrix(M: int, *, exact: bool = False):
             M + 1,
             lambda i, j: sympy.binomial(M, j) * sympy.Rational(i, M) ** j * (1 - sympy.Rational(i, M)) ** (M - j),
         )
-    # scipy's binomial pmf needs about six (M+1) x (M+1) float arrays at its peak (measured).
-    check_memory(6 * 8.0 * (M + 1) ** 2, "M", "the (M+1) x (M+1) transition matrix")
-    states = np.arange(M + 1)
-    return scipy.stats.binom.pmf(states[None, :], M, states[:, None] / M)
+    check_memory(3 * 8.0 * (M + 1) ** 2, "M", "the (M+1) x (M+1) transition matrix")
+    return _binomial_rows(M)
+
+
+def _binomial_rows(M: int) -> np.ndarray:
+    """Binomial(M, i/M).pmf(j) for i, j = 0..M, in log space: log C(M, j) + j log(i/M) + (M-j) log(1-i/M).
+
+    About eight times faster than ``scipy.stats.binom.pmf`` on the same grid. The log terms are
+    up to about M ln M, so the relative error is of order eps M ln M (2e-11 at M = 2,000;
+    tested against scipy); ``xlogy`` makes 0 log 0 = 0, so rows 0 and M are exact deltas. Row
+    M - i is row i reversed, so only half the rows are computed.
+    """
+    from scipy.special import gammaln, xlogy  # imported here: scipy.special costs ~0.2 s to import
+
+    j = np.arange(M + 1, dtype=float)
+    log_choose = gammaln(M + 1.0) - gammaln(j + 1.0) - gammaln(M - j + 1.0)
+    half = np.arange(M // 2 + 1, dtype=float)[:, None]  # rows 0..floor(M/2)
+    top = xlogy(j, half / M)
+    top += xlogy(M - j, (M - half) / M)
+    top += log_choose
+    np.exp(top, out=top)
+    P = np.empty((M + 1, M + 1))
+    P[: M // 2 + 1] = top
+    P[M // 2 + 1 :] = top[(M + 1) // 2 - 1 :: -1, ::-1]  # row M - i is row i reversed
+    return P
 
 
 @dataclass(frozen=True)
@@ -289,19 +340,26 @@ class AbsorptionResult:
     """Absorbing-chain analysis of a transition matrix (see :func:`absorption`).
 
     With the states reordered so that transient states come first, the matrix has
-    the canonical form ``[[Q, R], [0, I]]``.
+    the canonical form ``[[Q, R], [0, I]]``. ``B`` and ``t`` are computed with the result
+    (one factorisation of I - Q); the fundamental matrix ``N`` is computed from the same
+    factorisation the first time it is read, since it costs several times more and is not
+    often needed.
     """
 
     transient: np.ndarray
     """Indices of the transient states, increasing."""
     absorbing: np.ndarray
     """Indices of the absorbing states (``P[i, i] == 1``), increasing."""
-    N: Any
-    """Fundamental matrix ``(I - Q)^{-1}``: expected visits to transient state j from transient state i."""
     B: Any
     """Absorption probabilities ``N R``, shape (transient, absorbing)."""
     t: Any
     """Expected number of steps to absorption from each transient state, ``N 1``."""
+    _inverse: Any = field(repr=False, compare=False)  # () -> N, from the stored factorisation
+
+    @cached_property
+    def N(self) -> Any:
+        """Fundamental matrix ``(I - Q)^{-1}``: expected visits to transient state j from transient state i."""
+        return self._inverse()
 
 
 def _is_sympy_matrix(P) -> bool:
@@ -394,11 +452,26 @@ def absorption(P) -> AbsorptionResult:
         Q = P.extract(T, T)
         R = P.extract(T, A)
         N = (sympy.eye(len(T)) - Q).inv()
-        B = N * R
-        t = N * sympy.ones(len(T), 1)
-        return AbsorptionResult(transient=transient, absorbing=absorbing, N=N, B=B, t=t)
+        return AbsorptionResult(transient=transient, absorbing=absorbing, B=N * R, t=N * sympy.ones(len(T), 1),
+                                _inverse=lambda: N)
 
-    Q = P[np.ix_(transient, transient)]
-    R = P[np.ix_(transient, absorbing)]
-    N = scipy.linalg.solve(np.eye(transient.size) - Q, np.eye(transient.size))
-    return AbsorptionResult(transient=transient, absorbing=absorbing, N=N, B=N @ R, t=N.sum(axis=1))
+    if transient.size == 0:  # every state absorbing: nothing to solve
+        return AbsorptionResult(transient=transient, absorbing=absorbing, B=np.zeros((0, absorbing.size)),
+                                t=np.zeros(0), _inverse=lambda: np.zeros((0, 0)))
+    import scipy.linalg  # imported here: most users of this module never solve a linear system
+
+    # I - Q, built in place and factorised once: B and t solve (I - Q) [B, t] = [R, 1]; N, when
+    # asked for, solves (I - Q) N = I with the same factors.
+    contiguous = transient[-1] - transient[0] + 1 == transient.size
+    block = np.s_[transient[0] : transient[-1] + 1] if contiguous else transient
+    I_minus_Q = -(P[block, block] if contiguous else P[np.ix_(transient, transient)])
+    I_minus_Q[np.diag_indices(transient.size)] += 1.0
+    right = np.empty((transient.size, absorbing.size + 1))
+    right[:, :-1] = P[np.ix_(transient, absorbing)]
+    right[:, -1] = 1.0
+    factors = scipy.linalg.lu_factor(I_minus_Q, overwrite_a=True, check_finite=False)
+    solution = scipy.linalg.lu_solve(factors, right, overwrite_b=True, check_finite=False)
+    return AbsorptionResult(
+        transient=transient, absorbing=absorbing, B=solution[:, :-1], t=solution[:, -1],
+        _inverse=lambda: scipy.linalg.lu_solve(factors, np.eye(transient.size), check_finite=False),
+    )

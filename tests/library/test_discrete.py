@@ -194,6 +194,80 @@ def test_simulate_absorption_respects_max_generations_and_deltas():
     assert many.absorbed.all() and set(np.unique(many.category)) <= {0, 1, 2}
 
 
+# --------------------------------------------------------------------------- the fast paths, against what they replace
+@pytest.mark.parametrize("M", [1, 2, 3, 10, 101, 1000, 2000])
+def test_wright_fisher_matrix_is_scipy_binomial_pmf(M):
+    # The log-space rows (and their mirror images) against scipy.stats.binom.pmf on the same grid.
+    P = discrete.wright_fisher_matrix(M)
+    reference = scipy.stats.binom.pmf(np.arange(M + 1)[None, :], M, np.arange(M + 1)[:, None] / M)
+    representable = reference > 1e-290  # below, both are at the edge of the float range
+    # Each log term is up to about M ln M, so its rounding is relative error ~ eps M ln M in the pmf.
+    rtol = 20 * np.finfo(float).eps * (M + 1) * np.log(M + 2)
+    np.testing.assert_allclose(P[representable], reference[representable], rtol=rtol, atol=0)
+    assert np.all(P[~representable] < 1e-289)
+    assert P[0, 0] == 1.0 and P[M, M] == 1.0 and P[0, 1:].sum() == 0 and P[M, :M].sum() == 0
+    np.testing.assert_allclose(P.sum(axis=1), 1, rtol=0, atol=1e-11)
+
+
+def test_absorption_factorises_once_and_gives_n_on_demand():
+    M = 30
+    P = discrete.wright_fisher_matrix(M)
+    result = discrete.absorption(P)
+    assert "N" not in vars(result)  # B and t do not need the fundamental matrix
+    N = np.linalg.inv(np.eye(M - 1) - P[1:M, 1:M])
+    np.testing.assert_allclose(result.N, N, rtol=1e-10)
+    assert result.N is result.N  # computed once
+    np.testing.assert_allclose(result.B, N @ P[1:M][:, [0, M]], rtol=1e-10)
+    np.testing.assert_allclose(result.t, N.sum(axis=1), rtol=1e-10)
+
+
+def test_absorption_with_absorbing_states_between_transient_ones():
+    # States 0 and 2 absorb; 1 and 3 are transient and not contiguous in the state order.
+    P = np.array([[1, 0, 0, 0], [0.2, 0.3, 0.4, 0.1], [0, 0, 1, 0], [0.5, 0.25, 0, 0.25]])
+    result = discrete.absorption(P)
+    Q, R = P[np.ix_([1, 3], [1, 3])], P[np.ix_([1, 3], [0, 2])]
+    N = np.linalg.inv(np.eye(2) - Q)
+    np.testing.assert_allclose(result.N, N)
+    np.testing.assert_allclose(result.B, N @ R)
+    np.testing.assert_allclose(result.t, N.sum(axis=1))
+    everything_absorbs = discrete.absorption(np.eye(3))
+    assert everything_absorbs.B.shape == (0, 3) and everything_absorbs.t.shape == (0,)
+    assert everything_absorbs.N.shape == (0, 0)
+
+
+def test_two_category_absorption_is_the_general_chain_draw_for_draw():
+    # The fast path draws the same binomials in the same order as the (R, K) path it replaces.
+    def reference(p, M, R, rng):
+        freq, time, category = np.tile(p, (R, 1)), np.full(R, -1), np.full(R, -1)
+        active, t = np.arange(R), 0
+        while active.size:
+            t += 1
+            first = rng.binomial(M, freq[active, 0])
+            counts = np.stack([first, M - first], axis=-1)
+            done = counts.max(axis=1) == M
+            time[active[done]], category[active[done]] = t, counts[done].argmax(axis=1)
+            active = active[~done]
+            freq[active] = counts[~done] / M
+        return time, category
+
+    for p, M in (([0.5, 0.5], 20), ([0.1, 0.9], 7), ([0.75, 0.25], 4)):
+        sample = discrete.simulate_absorption(p, M, replicates=500, rng=3)
+        time, category = reference(np.array(p), M, 500, np.random.default_rng(3))
+        np.testing.assert_array_equal(sample.time, time)
+        np.testing.assert_array_equal(sample.category, category)
+
+
+def test_computational_modules_import_no_heavy_scipy_module():
+    # scipy.stats (about 0.7 s) and scipy.linalg are imported where they are used, not on import.
+    import subprocess
+    import sys
+
+    code = ("import sys, collapse_lib.discrete, collapse_lib.gaussian, collapse_lib.language, collapse_lib.loops, "
+            "collapse_lib.schemes; print(sorted(m for m in sys.modules if m.split('.')[0] == 'scipy'))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "[]", f"importing the simulators imported {loaded}"
+
+
 # --------------------------------------------------------------------------- bad input
 @pytest.mark.parametrize(
     "p, message",
