@@ -166,26 +166,60 @@ def _simulate_exact(rng, mean, cov, M, generations, R, bias, means, covs):
     small eigenvalues of a collapsing covariance more accurately than the matrix itself would.
     """
     d = mean.size
+    if d == 1:  # scalars: the same draws in the same order as the matrix path, without 1 x 1 matrices
+        sd = np.full(R, np.sqrt(cov[0, 0]))
+        for t in range(generations):
+            M_t = int(M[t])
+            k = M_t - 1
+            means[t + 1, :, 0] = means[t, :, 0] + np.sqrt(bias / M_t) * sd * rng.standard_normal(R)
+            sd = np.sqrt(bias / k) * sd * np.sqrt(rng.chisquare(k, size=R))
+            covs[t + 1, :, 0, 0] = sd * sd
+        return
     factor = np.broadcast_to(np.linalg.cholesky(cov), (R, d, d)).copy()
     for t in range(generations):
         M_t = int(M[t])
         k = M_t - 1
-        step = np.einsum("rij,rj->ri", factor, rng.standard_normal((R, d)))
+        step = (factor @ rng.standard_normal((R, d, 1)))[..., 0]
         means[t + 1] = means[t] + np.sqrt(bias / M_t) * step
         factor = np.sqrt(bias / k) * (factor @ _bartlett_factor(rng, R, d, k))
         covs[t + 1] = factor @ np.swapaxes(factor, -1, -2)
 
 
 def _simulate_samples(rng, mean, cov, M, generations, R, bias, means, covs):
-    """Fill ``means`` and ``covs`` by drawing M samples per replicate and generation and fitting them."""
+    """Fill ``means`` and ``covs`` by drawing M samples per replicate and generation and fitting them.
+
+    The samples of generation t are x_m = mean_t + S z_m, with S = (bias Sigma_t)^{1/2} the
+    symmetric square root and z_m standard normal, so their sample mean and covariance are affine
+    images of those of the z_m: mean_{t+1} = mean_t + S zbar and Sigma_{t+1} = S C_z S, where C_z
+    is the sample covariance of the z_m. Computing the estimators from the standard normal draws
+    (one pass for the mean, one batched matrix product for C_z) gives the same numbers as fitting
+    the samples themselves, up to rounding, without writing the samples out: about the cost of
+    drawing them.
+    """
     d = mean.size
+    if d == 1:  # scalars, without 1 x 1 matrices
+        sd = np.full(R, np.sqrt(bias * cov[0, 0]))  # the sampling standard deviation
+        for t in range(generations):
+            M_t = int(M[t])
+            z = rng.standard_normal((R, M_t))
+            z_mean = z.mean(axis=1)
+            z -= z_mean[:, None]
+            z_var = np.einsum("rm,rm->r", z, z) / (M_t - 1)  # row-wise dot products, no temporary
+            means[t + 1, :, 0] = means[t, :, 0] + sd * z_mean
+            covs[t + 1, :, 0, 0] = sd * sd * z_var
+            sd = np.sqrt(bias * covs[t + 1, :, 0, 0])
+        return
+    # Batched matrix products throughout: numpy runs them with BLAS, while einsum and a reduction
+    # over the middle axis (z.mean(axis=1)) run its own slower loops.
     for t in range(generations):
         M_t = int(M[t])
         root = _psd_sqrt(bias * covs[t])
-        samples = means[t][:, None, :] + np.einsum("rij,rmj->rmi", root, rng.standard_normal((R, M_t, d)))
-        means[t + 1] = samples.mean(axis=1)
-        centred = samples - means[t + 1][:, None, :]
-        covs[t + 1] = np.einsum("rmi,rmj->rij", centred, centred) / (M_t - 1)
+        z = rng.standard_normal((R, M_t, d))
+        z_mean = np.ones(M_t) @ z / M_t
+        z -= z_mean[:, None, :]
+        z_cov = (np.swapaxes(z, 1, 2) @ z) / (M_t - 1)
+        means[t + 1] = means[t] + (root @ z_mean[:, :, None])[..., 0]
+        covs[t + 1] = root @ z_cov @ root
 
 
 _METHODS = {"exact": _simulate_exact, "samples": _simulate_samples}

@@ -148,6 +148,40 @@ def _w2_reference(m1, S1, m2, S2):
     return np.sqrt(np.sum((m1 - m2) ** 2) + np.trace(S1 + S2 - 2 * np.real(cross)))
 
 
+@pytest.mark.parametrize("d, bias", [(1, 1.0), (1, 0.8), (3, 1.0), (3, 0.7)])
+def test_samples_method_is_fitting_the_samples_themselves(d, bias):
+    # method="samples" computes the estimators from the standard normal draws and maps them; here
+    # the samples are formed and fitted the plain way, from the same draws: the same numbers.
+    M, generations, R = 12, 6, 40
+    cov0 = np.eye(d) + 0.5 * (d > 1) * np.ones((d, d))
+    chain = gaussian.simulate(np.arange(d, dtype=float), cov0 if d > 1 else 2.0, M, generations, replicates=R,
+                              sampling_bias=bias, method="samples", rng=9)
+    rng = np.random.default_rng(9)
+    mean, cov = np.broadcast_to(np.arange(d, dtype=float), (R, d)), np.broadcast_to(cov0 if d > 1 else [[2.0]], (R, d, d))
+    for t in range(generations):
+        root = np.stack([scipy.linalg.sqrtm(bias * c).real for c in cov])
+        z = rng.standard_normal((R, M) if d == 1 else (R, M, d)).reshape(R, M, d)
+        samples = mean[:, None, :] + np.stack([zr @ rr.T for zr, rr in zip(z, root)])
+        mean = samples.mean(axis=1)
+        cov = np.stack([np.cov(s, rowvar=False).reshape(d, d) for s in samples])
+        np.testing.assert_allclose(chain.means[:, t + 1], mean, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(chain.covs[:, t + 1], cov, rtol=1e-9, atol=1e-12)
+
+
+def test_exact_method_in_one_dimension_draws_what_the_matrix_path_draws():
+    # The 1-D fast path takes one normal and one chi-square per replicate and generation, in the
+    # order of the d-dimensional path (normals for the means, then the Bartlett diagonal).
+    M, generations, R, bias = 20, 5, 30, 0.9
+    chain = gaussian.simulate(1.0, 4.0, M, generations, replicates=R, sampling_bias=bias, rng=4)
+    rng = np.random.default_rng(4)
+    mean, sd = np.ones(R), np.full(R, 2.0)
+    for t in range(generations):
+        mean = mean + np.sqrt(bias / M) * sd * rng.standard_normal((R, 1))[:, 0]
+        sd = np.sqrt(bias / (M - 1)) * sd * np.sqrt(rng.chisquare(M - 1 - np.arange(1), size=(R, 1))[:, 0])
+        np.testing.assert_allclose(chain.means[:, t + 1, 0], mean, rtol=1e-12)
+        np.testing.assert_allclose(chain.variances[:, t + 1], sd**2, rtol=1e-12)
+
+
 def test_wasserstein2_known_cases():
     assert gaussian.wasserstein2(0.0, 1.0, 0.0, 1.0) == pytest.approx(0.0, abs=1e-12)
     assert gaussian.wasserstein2(0.0, 1.0, 3.0, 1.0) == pytest.approx(3.0)
