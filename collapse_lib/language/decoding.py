@@ -15,21 +15,26 @@ import weakref
 import numpy as np
 
 from ..validation import RNGLike, as_generator, check_int, check_memory, check_real
-from .kneser_ney import NGramModel, _keys, _level_rows, _pointwise, check_model, next_token_probabilities
+from .kneser_ney import (
+    NGramModel,
+    _keys,
+    _level_rows,
+    _pointwise,
+    check_model,
+    next_token_probabilities,
+    ragged_ranges,
+)
 from .text import check_blocks
 
 __all__ = ["sample", "beam_search"]
 
-# Top-token lists of every context of a model's lower orders, computed once per model and
-# dropped with the model: {model: {(order, width): tokens}}.
+# Top-token lists (tokens and probabilities) of every context of a model's orders, computed once
+# per model and dropped with the model: {model: {(order, width): (tokens, probabilities)}}.
 _TOP_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
-
-def _ragged(starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Concatenated ranges start..start+length, and which range each element came from."""
-    owner = np.repeat(np.arange(starts.size), lengths)
-    offsets = np.arange(owner.size) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    return np.repeat(starts, lengths) + offsets, owner
+#: Most entries (contexts x width) of one cached top-token table; a wider top list of a large
+#: model is computed per call instead (16 bytes an entry: 32 MB).
+TOP_TABLE_ENTRIES = 2_000_000
 
 
 def _top_tokens(model: NGramModel, ctx: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
@@ -49,13 +54,12 @@ def _top_tokens(model: NGramModel, ctx: np.ndarray, width: int) -> tuple[np.ndar
     for k, (order, rows) in enumerate(zip(model.orders, _level_rows(model, uctx)), start=2):
         seen = np.flatnonzero(rows >= 0)
         if k == c + 1:  # the context's own order: every token seen after it
-            indptr = order.table.indptr
-            idx, owner = _ragged(indptr[rows[seen]], np.diff(indptr)[rows[seen]])
+            idx, owner = ragged_ranges(order.indptr[rows[seen]], np.diff(order.indptr)[rows[seen]])
             cand_ctx.append(seen[owner])
-            cand_tok.append(order.table.indices[idx])
+            cand_tok.append(order.indices[idx])
         else:  # a lower order: its cached top list
             cand_ctx.append(np.repeat(seen, width))
-            cand_tok.append(_order_top(model, k, width)[rows[seen]].ravel())
+            cand_tok.append(_order_top(model, k, width)[0][rows[seen]].ravel())
     pair = np.unique(np.concatenate(cand_ctx) * model.vocab_size + np.concatenate(cand_tok))
     owner, tok = pair // model.vocab_size, pair % model.vocab_size
     prob = _pointwise(model, uctx[owner], tok)
@@ -65,49 +69,88 @@ def _top_tokens(model: NGramModel, ctx: np.ndarray, width: int) -> tuple[np.ndar
     return tok[take][inverse.ravel()], prob[take][inverse.ravel()]
 
 
-def _order_top(model: NGramModel, k: int, width: int) -> np.ndarray:
-    """Top ``width`` tokens of P_k(. | h) for every context h of order k's table (cached)."""
+def _order_top(model: NGramModel, k: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Top ``width`` tokens of P_k(. | h), and their probabilities, for every context h of order k's table (cached)."""
     cache = _TOP_CACHE.setdefault(model, {})
     if (k, width) not in cache:
         order = model.orders[k - 2]
         digits = (order.context_keys[:, None] // model.vocab_size ** np.arange(k - 2, -1, -1)) % model.vocab_size
-        cache[k, width] = _top_tokens(model, digits, width)[0]
+        tokens, probabilities = _top_tokens(model, digits, width)
+        cache[k, width] = tokens.astype(np.int32), probabilities  # int32 ids: a quarter less memory
     return cache[k, width]
 
 
-def _draw_exact(model: NGramModel, ctx: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _worth_a_table(model: NGramModel, width: int, queries: int) -> bool:
+    """Whether to compute the top lists of every context of the highest order once (:func:`_top_by_lookup`).
+
+    Worth it when the contexts still to be asked about outnumber the table's contexts (a beam
+    search of a whole corpus asks about every context many times) and the table stays small.
+    """
+    if model.n < 2:
+        return False
+    if (model.n, width) in _TOP_CACHE.get(model, {}):  # computed already, by an earlier call
+        return True
+    contexts = model.orders[-1].context_keys.size
+    return queries >= contexts and contexts * width <= TOP_TABLE_ENTRIES
+
+
+def _top_by_lookup(model: NGramModel, ctx: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_top_tokens` for contexts of n-1 tokens, by look-ups in the cached tables of every order.
+
+    P_n(. | h) is the table's own distribution when h was seen, and P_{n-1}(. | h') exactly when
+    it was not (an unseen context backs off entirely), and so on down to the unigram. So the top
+    list of h is the cached list of its longest seen suffix.
+    """
+    order_unigram = np.argsort(-model.unigram, kind="stable")[:width]
+    tok = np.broadcast_to(order_unigram, (ctx.shape[0], width)).copy()
+    prob = np.broadcast_to(model.unigram[order_unigram], (ctx.shape[0], width)).copy()
+    for k, rows in enumerate(_level_rows(model, ctx), start=2):  # low to high: the longest seen suffix wins
+        seen = np.flatnonzero(rows >= 0)
+        tokens, probabilities = _order_top(model, k, width)
+        tok[seen] = tokens[rows[seen]]
+        prob[seen] = probabilities[rows[seen]]
+    return tok, prob
+
+
+def _draw_exact(model: NGramModel, ctx: np.ndarray, rng: np.random.Generator, levels: list | None = None) -> np.ndarray:
     """One draw from P(. | context) per context, without dense rows.
 
     P_k(. | h) is a mixture: the discounted counts of h (total mass 1 - backoff) and, with weight
     backoff, the lower order. One uniform number per context picks the component from the highest
     order down and then the token inside it, by a search in the running sums of the table.
+    ``levels``: the contexts' :func:`_level_rows`, when the caller has them already.
     """
     batch = ctx.shape[0]
     u = rng.random(batch)
     token = np.full(batch, -1, dtype=np.int64)
-    levels = list(zip(model.orders, _level_rows(model, ctx)))
-    for order, rows in reversed(levels):
-        open_ = np.flatnonzero((token < 0) & (rows >= 0))
+    levels = _level_rows(model, ctx) if levels is None else levels
+    open_ = np.arange(batch)  # the contexts whose token is not drawn yet
+    for order, rows in zip(reversed(model.orders), reversed(levels)):
         r = rows[open_]
-        mass = 1.0 - order.backoff[r]
-        here = u[open_] < mass
+        seen = r >= 0  # a context not seen at this order backs off entirely, u unchanged
+        here = seen & (u[open_] < order.kept[np.maximum(r, 0)])
         hit, r_hit = open_[here], r[here]
-        start, stop = order.table.indptr[r_hit], order.table.indptr[r_hit + 1]
-        base = np.where(start > 0, order.cumulative[np.maximum(start - 1, 0)], 0.0)
-        j = np.searchsorted(order.cumulative, base + u[hit], side="right")
-        token[hit] = order.table.indices[np.clip(j, start, stop - 1)]
-        rest = open_[~here]
-        u[rest] = (u[rest] - mass[~here]) / order.backoff[r[~here]]  # uniform again on the lower order
-    left = token < 0
-    cdf = np.cumsum(model.unigram)
-    token[left] = np.minimum(np.searchsorted(cdf, u[left] * cdf[-1], side="right"), model.vocab_size - 1)
+        start, stop = order.indptr[r_hit], order.indptr[r_hit + 1]
+        j = np.searchsorted(order.cumulative, order.cumulative[start] + u[hit], side="right") - 1
+        token[hit] = order.indices[np.clip(j, start, stop - 1)]
+        rest = seen & ~here
+        r_rest, o_rest = r[rest], open_[rest]
+        u[o_rest] = (u[o_rest] - order.kept[r_rest]) / order.backoff[r_rest]  # uniform again on the lower order
+        open_ = open_[~here]
+    cdf = model.unigram_cumulative
+    token[open_] = np.minimum(np.searchsorted(cdf, u[open_] * cdf[-1], side="right"), model.vocab_size - 1)
     return token
 
 
-def _draw(model, ctx, rng, temperature: float, top_k: int | None) -> np.ndarray:
-    """One draw per context from P(. | context)**(1/temperature), restricted to the top k if given."""
+def _draw(model, ctx, rng, temperature: float, top_k: int | None, lookup: bool = False) -> np.ndarray:
+    """One draw per context from P(. | context)**(1/temperature), restricted to the top k if given.
+
+    ``lookup``: find top tokens in the model's cached tables (:func:`_top_by_lookup`), for callers
+    that will ask about many more contexts than the model has.
+    """
+    top = _top_by_lookup if lookup else _top_tokens
     if top_k is not None:
-        tok, prob = _top_tokens(model, ctx, min(top_k, model.vocab_size - 1))
+        tok, prob = top(model, ctx, min(top_k, model.vocab_size - 1))
         weight = np.exp(np.log(prob) / temperature - np.log(prob[:, :1]) / temperature)
         cdf = np.cumsum(weight, axis=1)
         pick = (cdf <= rng.random(ctx.shape[0])[:, None] * cdf[:, -1:]).sum(axis=1)
@@ -118,15 +161,17 @@ def _draw(model, ctx, rng, temperature: float, top_k: int | None) -> np.ndarray:
     if temperature < 1.0:
         # Rejection: propose from P, accept with (P(w) / P_max)**(1/T - 1) <= 1; exact for T < 1.
         # Several proposals per context per round; the first accepted one is the draw.
-        p_max = _top_tokens(model, ctx, 1)[1][:, 0]
+        p_max = top(model, ctx, 1)[1][:, 0]
+        levels = _level_rows(model, ctx)  # found once, reused by every round's proposals
         per_round = 4
         for _ in range(10):
             open_ = np.flatnonzero(token < 0)
             if open_.size == 0:
                 break
             repeated = np.repeat(open_, per_round)
-            proposal = _draw_exact(model, ctx[repeated], rng)
-            ratio = _pointwise(model, ctx[repeated], proposal) / p_max[repeated]
+            repeated_levels = [rows[repeated] for rows in levels]
+            proposal = _draw_exact(model, ctx[repeated], rng, repeated_levels)
+            ratio = _pointwise(model, ctx[repeated], proposal, repeated_levels) / p_max[repeated]
             accept = (rng.random(repeated.size) < ratio ** (1.0 / temperature - 1.0)).reshape(-1, per_round)
             done = accept.any(axis=1)
             first = accept.argmax(axis=1)
@@ -225,8 +270,10 @@ def continue_by_sampling(model: NGramModel, prompts: np.ndarray, length: int, te
     keep = model.n - 1
     out = np.empty((prompts.shape[0], length), dtype=np.int64)
     context = prompts[:, prompts.shape[1] - keep :]
+    width = 1 if top_k is None else min(top_k, model.vocab_size - 1)
+    lookup = (top_k is not None or temperature < 1.0) and _worth_a_table(model, width, prompts.shape[0] * length)
     for step in range(length):
-        out[:, step] = _draw(model, context, rng, float(temperature), top_k)
+        out[:, step] = _draw(model, context, rng, float(temperature), top_k, lookup)
         if keep:
             context = np.concatenate([context[:, 1:], out[:, step : step + 1]], axis=1)
     return out
@@ -257,13 +304,14 @@ def continue_by_beam_search(model: NGramModel, prompts: np.ndarray, length: int,
     """:func:`beam_search` without checking its arguments, for loops that have checked them once."""
     batch, keep = prompts.shape[0], model.n - 1
     w = min(width, model.vocab_size - 1)  # a beam has at most V extensions
+    top = _top_by_lookup if _worth_a_table(model, w, batch * w * length) else _top_tokens
     scores = np.zeros((batch, 1))
     context = prompts[:, None, prompts.shape[1] - keep :]
     chosen, parents = [], []  # per step: the token each beam ends with, and the beam it extends
     for _ in range(length):
         beams = scores.shape[1]
         # Each beam's own best w tokens contain the best w extensions over all beams.
-        tok, prob = _top_tokens(model, context.reshape(batch * beams, keep), w)
+        tok, prob = top(model, context.reshape(batch * beams, keep), w)
         cand_tok = tok.reshape(batch, beams * w)
         cand_score = (scores[:, :, None] + np.log(prob).reshape(batch, beams, w)).reshape(batch, beams * w)
         cand_beam = np.broadcast_to(np.repeat(np.arange(beams), w), cand_tok.shape)

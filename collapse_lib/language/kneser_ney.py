@@ -27,7 +27,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
 from ..validation import check_int, check_memory, check_real
 from .text import BOS, check_blocks
@@ -40,8 +39,13 @@ class _Order:
     """The count table of one order k >= 2: contexts of k-1 tokens by next token."""
 
     context_keys: np.ndarray  # sorted int64 keys of the contexts seen
-    table: sp.csr_matrix  # (contexts, vocab_size): the discounted part max(c - D, 0) / c(h)
-    cumulative: np.ndarray  # running sum of table.data, for drawing inside a row
+    # The discounted part max(c - D, 0) / c(h) as a compressed sparse row table (contexts by next
+    # token): row i's tokens are indices[indptr[i]:indptr[i + 1]], their values discounted[...].
+    indptr: np.ndarray
+    indices: np.ndarray
+    discounted: np.ndarray
+    cumulative: np.ndarray  # 0, then the running sum of discounted, for drawing inside a row
+    kept: np.ndarray  # 1 - backoff: the mass of the discounted counts, per context
     backoff: np.ndarray  # D T(h) / c(h): the weight of the lower order, per context
     ngram_keys: np.ndarray  # sorted int64 keys of the k-grams (context, token)
     ngram_counts: np.ndarray  # their counts c_k(h w)
@@ -64,6 +68,8 @@ class NGramModel:
     """The count tables of orders 2..n."""
     tokens: int
     """How many tokens the model was trained on."""
+    unigram_cumulative: np.ndarray
+    """The running sum of ``unigram``, for drawing from it."""
 
 
 def _keys(windows: np.ndarray, base: int) -> np.ndarray:
@@ -140,13 +146,13 @@ def fit(blocks: np.ndarray, vocab_size: int, n: int, discount: float) -> NGramMo
             unigram = backoff[0] * uniform
             unigram[keys] += discounted
             break
-        table = sp.csr_matrix(
-            (discounted, keys % vocab_size, np.concatenate([start, [keys.size]])), shape=(ctx_keys.size, vocab_size)
-        )
-        orders.append(_Order(ctx_keys, table, np.cumsum(discounted), backoff, keys, counts, totals))
+        indptr = np.concatenate([start, [keys.size]])
+        cumulative = np.concatenate([[0.0], np.cumsum(discounted)])
+        orders.append(_Order(ctx_keys, indptr, keys % vocab_size, discounted, cumulative, 1.0 - backoff, backoff,
+                             keys, counts, totals))
         # Continuation counts of the (k-1)-grams: how many distinct tokens were seen before them.
         keys, counts = np.unique(keys % vocab_size ** (k - 1), return_counts=True)
-    return NGramModel(n, vocab_size, D, unigram, tuple(reversed(orders)), int(blocks.size))
+    return NGramModel(n, vocab_size, D, unigram, tuple(reversed(orders)), int(blocks.size), np.cumsum(unigram))
 
 
 def _context_rows(order: _Order, context_keys: np.ndarray) -> np.ndarray:
@@ -164,10 +170,13 @@ def _level_rows(model: NGramModel, ctx: np.ndarray) -> list:
     ]
 
 
-def _pointwise(model: NGramModel, ctx: np.ndarray, words: np.ndarray) -> np.ndarray:
-    """P_{c+1}(word | context) for pairs: contexts (N, c) with c <= n-1, words (N,)."""
+def _pointwise(model: NGramModel, ctx: np.ndarray, words: np.ndarray, levels: list | None = None) -> np.ndarray:
+    """P_{c+1}(word | context) for pairs: contexts (N, c) with c <= n-1, words (N,).
+
+    ``levels``: the contexts' :func:`_level_rows`, when the caller has them already.
+    """
     prob = model.unigram[words]
-    for order, rows in zip(model.orders, _level_rows(model, ctx)):
+    for order, rows in zip(model.orders, _level_rows(model, ctx) if levels is None else levels):
         safe = np.maximum(rows, 0)
         ngram = order.context_keys[safe] * model.vocab_size + words
         pos = np.minimum(np.searchsorted(order.ngram_keys, ngram), order.ngram_keys.size - 1)
@@ -212,10 +221,18 @@ def next_token_probabilities(model: NGramModel, contexts) -> np.ndarray:
     check_memory(8.0 * ctx.shape[0] * model.vocab_size, "contexts", "the dense probability rows")
     probs = np.tile(model.unigram, (ctx.shape[0], 1))
     for order, rows in zip(model.orders, _level_rows(model, ctx)):
-        seen = rows >= 0
+        seen = np.flatnonzero(rows >= 0)
         probs[seen] *= order.backoff[rows[seen]][:, None]
-        probs[seen] += order.table[rows[seen]].toarray()
+        entries, owner = ragged_ranges(order.indptr[rows[seen]], np.diff(order.indptr)[rows[seen]])
+        probs[seen[owner], order.indices[entries]] += order.discounted[entries]  # (context, token) pairs are unique
     return probs
+
+
+def ragged_ranges(starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Concatenated ranges start..start+length, and which range each element came from."""
+    owner = np.repeat(np.arange(starts.size), lengths)
+    offsets = np.arange(owner.size) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return np.repeat(starts, lengths) + offsets, owner
 
 
 def log_probabilities(model: NGramModel, blocks) -> np.ndarray:

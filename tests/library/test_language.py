@@ -184,6 +184,47 @@ def test_beam_search_beats_greedy_on_a_garden_path():
     assert continuation_log_prob(model, prompt, beam) > continuation_log_prob(model, prompt, greedy)
 
 
+@pytest.mark.parametrize("n", [2, 3, 4])
+def test_top_tokens_by_table_lookup_equal_the_direct_search(n):
+    # The cached top lists (looked up by a context's longest seen suffix) against the direct
+    # search over candidates, for every context of the training text and for unseen ones.
+    from collapse_lib.language import decoding
+
+    model, V = random_model(n=n, seed=5, words=9, length=600)
+    rng = np.random.default_rng(1)
+    contexts = np.concatenate([rng.integers(0, V, size=(300, n - 1)), np.full((1, n - 1), lm.BOS)])
+    for width in (1, 3, V - 1):
+        direct = decoding._top_tokens(model, contexts, width)
+        looked_up = decoding._top_by_lookup(model, contexts, width)
+        np.testing.assert_array_equal(looked_up[0], direct[0])
+        np.testing.assert_array_equal(looked_up[1], direct[1])
+        dense = lm.next_token_probabilities(model, contexts)
+        np.testing.assert_allclose(looked_up[1], -np.sort(-dense, axis=1)[:, :width], rtol=1e-12)
+
+
+def test_decoding_with_and_without_top_tables_is_identical():
+    # A beam search or low-temperature sampling long enough to build the top tables must give
+    # exactly what the direct search gives.
+    from collapse_lib.language import decoding
+
+    model, V = random_model(seed=6, words=12, length=800)
+    prompts = np.random.default_rng(2).integers(2, V, size=(40, 4))
+    with_tables = (lm.beam_search(model, prompts, 30), lm.sample(model, prompts, 30, temperature=0.6, rng=3),
+                   lm.sample(model, prompts, 30, top_k=4, rng=3))
+    assert decoding._TOP_CACHE.get(model), "the calls above should have built the top tables"
+    decoding._TOP_CACHE.pop(model)
+    limit = decoding.TOP_TABLE_ENTRIES
+    try:
+        decoding.TOP_TABLE_ENTRIES = 0  # no table is small enough: the direct search every step
+        direct = (lm.beam_search(model, prompts, 30), lm.sample(model, prompts, 30, temperature=0.6, rng=3),
+                  lm.sample(model, prompts, 30, top_k=4, rng=3))
+        assert not decoding._TOP_CACHE.get(model, {}).get((model.n, 5))
+    finally:
+        decoding.TOP_TABLE_ENTRIES = limit
+    for a, b in zip(with_tables, direct):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_sampling_draws_exactly_from_the_model(seed_offset):
     model, V = random_model(n=3, seed=5)
     context = np.array([[2, 3]])
