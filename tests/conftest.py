@@ -73,10 +73,11 @@ def pytest_terminal_summary(terminalreporter, config):
             terminalreporter.write_line(f"{chapter}: {peak:.0f} MB")
 
 
-# Two kinds of test, marked by where they live:
+# Four kinds of test, marked by where they live:
 # - library: tests/library and the docstring examples in collapse_lib (seconds; `pytest -m library`);
 # - book: tests/book and the golden notebooks (structure, build, pages, every chapter under nbval);
-# - coursework: tests/coursework (the checkers across seeds, the student edition, nbgrader end to end).
+# - coursework: tests/coursework (the checkers across seeds, the student edition, nbgrader end to end);
+# - performance: tests/performance (the simulators against naive code and their floor, timed).
 
 
 def pytest_configure(config):
@@ -84,6 +85,8 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "book: a test of the book: chapters, build, pages (`pytest -m book`)")
     config.addinivalue_line("markers", "coursework: the exercises' checks, student edition and nbgrader "
                                        "(`pytest -m coursework`)")
+    config.addinivalue_line("markers", "performance: the simulators timed against naive code and their floor "
+                                       "(`pytest -m performance`, under a minute)")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -91,7 +94,9 @@ def pytest_collection_modifyitems(config, items):
         parts = Path(str(item.fspath)).relative_to(config.rootpath).parts
         library = parts[0] == "collapse_lib" or parts[:2] == ("tests", "library")
         coursework = parts[:2] == ("tests", "coursework")
-        item.add_marker(pytest.mark.library if library else pytest.mark.coursework if coursework else pytest.mark.book)
+        performance = parts[:2] == ("tests", "performance")
+        item.add_marker(pytest.mark.library if library else pytest.mark.coursework if coursework
+                        else pytest.mark.performance if performance else pytest.mark.book)
         # nbval compares no images (PNG and JPEG are skipped without nbdime); the book's figures
         # are SVG, which nbval would otherwise compare byte for byte with the golden's (dropped) one.
         skip_compare = getattr(item.parent, "skip_compare", None)

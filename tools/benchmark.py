@@ -13,10 +13,11 @@ same kernel (``collapse_lib.widgets.time_explorers``) to time the redraws a read
 
 Budgets (DEVELOPERS.md): each chapter under 45 s (new chapters under 40 s) and 1 GB; the whole book a
 few minutes on 2 cores; widget updates fast enough to feel live (we use 0.5 s as the limit);
-the two-category simulator at most about twice the cost of numpy drawing the same binomials; the
-exact Gaussian simulator at least 20 times faster than the sample-by-sample one at M = 1000,
+the exact Gaussian simulator at least 20 times faster than the sample-by-sample one at M = 1000,
 10^4 one-dimensional replicates x 1000 generations in a few seconds; one generation of the
-language-model loop (train, then regenerate the whole training set) in a few seconds.
+language-model loop (train, then regenerate the whole training set) in a few seconds. With
+``--library`` (or everything) it also runs ``tools.simulator_benchmark``: every simulator against
+the code a reader would write (never slower) and against its floor (within 2x).
 The exit status is 1 if a budget is exceeded.
 """
 
@@ -31,6 +32,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from tools import simulator_benchmark
 from tools.book_files import ROOT, chapter_sources, read_chapter
 
 CHAPTER_SECONDS = 45.0
@@ -39,7 +41,6 @@ FIRST_EDITION_CHAPTERS = 5
 CHAPTER_MEGABYTES = 1024.0
 BOOK_SECONDS = 240.0
 WIDGET_SECONDS = 0.5
-SIMULATOR_OVERHEAD = 2.0
 GAUSSIAN_SPEEDUP_AT_1000 = 20.0
 GAUSSIAN_1D_SECONDS = 5.0
 LM_GENERATION_SECONDS = 5.0  # one generation of the language-model loop: train + regenerate
@@ -118,30 +119,10 @@ def best_of(function, repeats: int = 3) -> float:
 
 
 def measure_library() -> list[dict]:
-    import numpy as np
-
-    from collapse_lib import discrete
+    """The library's absolute budgets (the ratios to naive code and to the floor are in tools.simulator_benchmark)."""
+    from collapse_lib import gaussian
 
     results = []
-    R, M, G = 100_000, 100, 1000
-
-    def bare_binomials():
-        rng = np.random.default_rng(0)
-        counts = np.full(R, M // 2)
-        for _ in range(G):
-            counts = rng.binomial(M, counts / M)
-
-    def simulator():
-        discrete.resample([0.5, 0.5], M, G, replicates=R, rng=0)
-
-    bare, sim = best_of(bare_binomials), best_of(simulator)
-    results.append({
-        "benchmark": f"discrete.resample, K=2, {R:,} replicates x M={M} x {G:,} generations",
-        "seconds": sim, "reference_seconds": bare, "ratio": sim / bare, "limit": SIMULATOR_OVERHEAD,
-        "note": "reference: numpy drawing the same binomial chain without storing it",
-    })
-
-    from collapse_lib import gaussian
 
     for M_value in (100, 1000, 10_000):
         R_g, G_g = 1000, 10
@@ -265,13 +246,14 @@ def main(argv: list[str] | None = None) -> int:
     everything = not (args.chapters or args.library or args.build)
     chapters = measure_chapters(widgets=not args.no_widgets) if (args.chapters or everything) else []
     library = measure_library() if (args.library or everything) else []
+    simulators = simulator_benchmark.measure() if (args.library or everything) else []
     build_seconds = measure_build() if (args.build or everything) else None
-    failures = report(chapters, library)
+    failures = report(chapters, library) + simulator_benchmark.failures(simulators)
     if build_seconds is not None:
         print(f"\nHTML build from scratch (strict, executes every page): {build_seconds:.1f} s")
     if args.json:
-        args.json.write_text(json.dumps({"chapters": chapters, "library": library, "build_seconds": build_seconds},
-                                        indent=2))
+        args.json.write_text(json.dumps({"chapters": chapters, "library": library, "simulators": simulators,
+                                         "build_seconds": build_seconds}, indent=2))
     if failures:
         print("\nOver budget:\n  " + "\n  ".join(failures))
         return 1
