@@ -153,12 +153,14 @@ def resample(
     out = np.empty((generations + 1, R, K))
     out[0] = p
     if K == 2:
-        first = out[0, :, 0]
+        # One binomial per chain; both columns written in one contiguous pass.
+        share, counts = np.full(R, p[0]), np.empty((R, 2), dtype=np.int64)
         for t in range(1, generations + 1):
-            counts = rng.binomial(M, first)
-            np.divide(counts, M, out=out[t, :, 0])
-            np.divide(M - counts, M, out=out[t, :, 1])
-            first = out[t, :, 0]
+            first = rng.binomial(M, share)
+            counts[:, 0] = first
+            np.subtract(M, first, out=counts[:, 1])
+            np.divide(counts, M, out=out[t])
+            share = out[t, :, 0]
     else:
         for t in range(1, generations + 1):
             np.divide(rng.multinomial(M, out[t - 1]), M, out=out[t])
