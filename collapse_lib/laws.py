@@ -38,6 +38,11 @@ __all__ = [
     "gaussian_log_variance_step_variance",
     "regression_error_replace",
     "regression_error_accumulate",
+    "mixture_best_gaussian",
+    "mixture_quantile_overlap",
+    "mixture_best_gaussian_w2",
+    "kde_variance_factor",
+    "kde_expected_variance",
 ]
 
 
@@ -188,3 +193,106 @@ def regression_error_accumulate(t):
     t = check_count_array(t, "t", minimum=0)
     # The partial sum in closed form, sum_{s=1}^{n} 1/s^2 = pi^2/6 - psi'(n + 1), so any t costs the same.
     return np.pi**2 / 6 - scipy.special.polygamma(1, t + 2)
+
+
+# ----------------------------------------------------------------------------- mixtures and kernel densities
+def _check_mixture(weights, means, sds):
+    """A one-dimensional Gaussian mixture's weights, means and standard deviations, checked."""
+    from .validation import as_float_array
+
+    weights = check_probability_vector(weights, "weights")
+    means, sds = as_float_array(means, "means"), as_float_array(sds, "sds")
+    if means.shape != weights.shape or sds.shape != weights.shape:
+        raise ValueError(f"weights, means and sds must have the same shape (K,), got {weights.shape}, "
+                         f"{means.shape} and {sds.shape}")
+    if not (np.all(np.isfinite(means)) and np.all(np.isfinite(sds)) and np.all(sds > 0)):
+        raise ValueError("means must be finite and sds finite and > 0")
+    return weights, means, sds
+
+
+def mixture_best_gaussian(weights, means, sds) -> tuple[float, float]:
+    """Mean and variance of the maximum-likelihood Gaussian for the mixture sum_k w_k N(mu_k, s_k^2).
+
+    Fitting a Gaussian by maximum likelihood to the mixture (in the limit of infinite data)
+    matches its first two moments: m = sum_k w_k mu_k, v = sum_k w_k (s_k^2 + mu_k^2) - m^2.
+    Chapter 6 (``book/06_expressivity_and_approximation.md``) derives it with SymPy.
+    """
+    weights, means, sds = _check_mixture(weights, means, sds)
+    m = float(weights @ means)
+    return m, float(weights @ (sds**2 + means**2) - m**2)
+
+
+def mixture_quantile_overlap(weights, means, sds) -> float:
+    """kappa = int_0^1 Q(u) Phi^{-1}(u) du for the mixture's quantile function Q (chapter 6).
+
+    The covariance of the mixture with a standard normal under their comonotone (quantile)
+    coupling, which enters W2 between the mixture and any Gaussian; kappa <= sqrt(v), with
+    equality only for a Gaussian. Computed as int x Phi^{-1}(F(x)) f(x) dx by adaptive quadrature
+    (scipy.integrate.quad), with Phi^{-1}(F) taken from the upper tail where F > 1/2.
+    """
+    import scipy.integrate
+
+    weights, means, sds = _check_mixture(weights, means, sds)
+
+    def density(x):
+        return weights @ scipy.stats.norm.pdf(x, means, sds)
+
+    def normal_score(x):  # Phi^{-1}(F(x)), accurate in both tails
+        lower = weights @ scipy.stats.norm.cdf(x, means, sds)
+        if lower <= 0.5:
+            return scipy.special.ndtri(lower)
+        return -scipy.special.ndtri(weights @ scipy.stats.norm.sf(x, means, sds))
+
+    # Beyond 20 standard deviations the integrand is below 1e-80 (and the tails underflow).
+    low, high = (means - 20 * sds).min(), (means + 20 * sds).max()
+    value, _ = scipy.integrate.quad(lambda x: x * normal_score(x) * density(x), low, high, points=sorted(means),
+                                    limit=200, epsabs=1e-11)
+    return float(value)
+
+
+def mixture_best_gaussian_w2(weights, means, sds) -> float:
+    """W2 between a mixture and its maximum-likelihood Gaussian: sqrt(2 v - 2 sqrt(v) kappa) (chapter 6).
+
+    The functional expressivity error of a Gaussian model of the mixture: zero only when the
+    mixture is itself Gaussian.
+    """
+    _, v = mixture_best_gaussian(weights, means, sds)
+    kappa = mixture_quantile_overlap(weights, means, sds)
+    return float(np.sqrt(max(2 * v - 2 * np.sqrt(v) * kappa, 0.0)))
+
+
+_KDE_RULES = ("silverman", "scott")
+
+
+def kde_variance_factor(n, rule: str = "silverman"):
+    """E[S_{t+1}^2 | S_t^2] / S_t^2 for a kernel density estimate refitted to its own n samples (chapter 6).
+
+    1 - 1/n + f(n)^2, where f is the rule's factor in one dimension (Silverman: (3n/4)^(-1/5);
+    Scott: n^(-1/5)), so that the kernel variance is f^2 S_t^2. Above 1 for every n >= 2: the
+    spread grows.
+    """
+    from .validation import check_choice
+
+    n = check_count_array(n, "n", minimum=2).astype(float)
+    rule = check_choice(rule, "rule", _KDE_RULES)
+    factor_squared = (3 * n / 4) ** (-2 / 5) if rule == "silverman" else n ** (-2 / 5)
+    return 1 - 1 / n + factor_squared
+
+
+def kde_expected_variance(t, n, initial_variance, bandwidth):
+    """E[S_t^2]: the sample variance after ``t`` refits of a kernel density estimate of ``n`` points (chapter 6).
+
+    With a fixed kernel standard deviation h (``bandwidth`` a number): a^t S_0^2 + n h^2 (1 - a^t),
+    a = 1 - 1/n, which tends to n h^2. With a rule (``bandwidth`` "silverman" or "scott"):
+    S_0^2 times :func:`kde_variance_factor` to the power t.
+    """
+    from .validation import check_choice
+
+    t = check_count_array(t, "t", minimum=0).astype(float)
+    n = check_count_array(n, "n", minimum=2).astype(float)
+    s0 = check_real_array(initial_variance, "initial_variance", low=0)
+    if isinstance(bandwidth, str):
+        return s0 * kde_variance_factor(n, check_choice(bandwidth, "bandwidth", _KDE_RULES)) ** t
+    h = check_real_array(bandwidth, "bandwidth", low=0, low_open=True)
+    a = 1 - 1 / n
+    return a**t * s0 + n * h**2 * (1 - a**t)

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from collapse_lib import data, discrete, gaussian, laws, loops, metrics, montecarlo, schemes
+from collapse_lib import data, discrete, gaussian, laws, loops, metrics, mixtures, montecarlo, schemes
 from collapse_lib import language as lm
 from collapse_lib.language import decoding, kneser_ney, text
 from collapse_lib.validation import MAX_COUNT
@@ -320,6 +320,19 @@ def _matrix_kind() -> Kind:
     ))
 
 
+MIXTURE_KINDS = dict(
+    weights=PROBS_1D,
+    means=Kind("finite vector of length 2", ([math.nan, 0.0], [0.0], "ab", None, [0.0, math.inf])),
+    sds=Kind("positive vector of length 2", ([1.0, 0.0], [1.0, -1.0], [1.0], "ab", None, [1.0, math.nan])),
+)
+POINTS_BAD = Kind("finite points (n, d)", (np.zeros((3, 2)), np.zeros(10), np.full((10, 2), math.nan), "ab", None,
+                                          np.zeros((10, 3))))
+FEATURES_BAD = Kind("finite points (n, d), n >= 2", (np.zeros((1, 2)), np.zeros(10), np.full((10, 2), math.nan), "ab",
+                                                     None, np.zeros((10, 3))))
+SAMPLE_1D_BAD = Kind("finite 1-D sample, n >= 2", ([1.0], [], [1.0, math.nan], np.zeros((2, 2)), "ab", None))
+PIXEL_RANGE_BAD = Kind("(low, high) with low < high", ((1.0, 0.0), (0.0, math.nan), ("a", "b"), (0.0, math.inf)))
+IMAGE_SCHEME_BAD = Kind("replace, keep-real or accumulate", ("nope", 3, None, "augment", "accumulate-subsample"))
+
 CASES: tuple[Case, ...] = (
     # discrete
     Case("discrete.resample", discrete.resample,
@@ -424,6 +437,60 @@ CASES: tuple[Case, ...] = (
          dict(M=SAMPLE_SIZES)),
     Case("laws.regression_error_replace", laws.regression_error_replace, dict(t=3), dict(t=counts(0))),
     Case("laws.regression_error_accumulate", laws.regression_error_accumulate, dict(t=3), dict(t=counts(0))),
+    Case("laws.mixture_best_gaussian", laws.mixture_best_gaussian,
+         dict(weights=[0.7, 0.3], means=[-2.0, 2.0], sds=[1.0, 1.0]), MIXTURE_KINDS),
+    Case("laws.mixture_quantile_overlap", laws.mixture_quantile_overlap,
+         dict(weights=[0.7, 0.3], means=[-2.0, 2.0], sds=[1.0, 1.0]), MIXTURE_KINDS),
+    Case("laws.mixture_best_gaussian_w2", laws.mixture_best_gaussian_w2,
+         dict(weights=[0.7, 0.3], means=[-2.0, 2.0], sds=[1.0, 1.0]), MIXTURE_KINDS),
+    Case("laws.kde_variance_factor", laws.kde_variance_factor, dict(n=50, rule="silverman"),
+         dict(n=counts(2), rule=choice("silverman", "scott"))),
+    Case("laws.kde_expected_variance", laws.kde_expected_variance,
+         dict(t=3, n=50, initial_variance=1.0, bandwidth=0.3),
+         dict(t=counts(0), n=counts(2), initial_variance=reals(0, math.inf),
+              bandwidth=Kind("kernel sd > 0 or a rule", (0.0, -1.0, math.nan, "wide", None)))),
+    # metrics of samples
+    Case("metrics.knn_precision_recall", metrics.knn_precision_recall,
+         dict(real=np.arange(20.0).reshape(10, 2), generated=np.arange(20.0).reshape(10, 2) + 0.5, k=3),
+         dict(real=POINTS_BAD, generated=POINTS_BAD, k=count(1))),
+    Case("metrics.frechet_distance", metrics.frechet_distance,
+         dict(features1=np.arange(20.0).reshape(10, 2) ** 0.5, features2=np.arange(20.0).reshape(10, 2)),
+         dict(features1=FEATURES_BAD, features2=FEATURES_BAD)),
+    # mixtures
+    Case("mixtures.sample_mixture", mixtures.sample_mixture,
+         dict(weights=[0.7, 0.3], means=[-2.0, 2.0], sds=[1.0, 1.0], size=5, rng=0),
+         dict(**MIXTURE_KINDS, size=count(1), rng=RNG)),
+    Case("mixtures.kde_bandwidth", mixtures.kde_bandwidth, dict(data=[0.0, 1.0, 3.0], rule="silverman"),
+         dict(data=SAMPLE_1D_BAD, rule=choice("silverman", "scott"))),
+    Case("mixtures.kde_loop", mixtures.kde_loop,
+         dict(data=[0.0, 1.0, 3.0], generations=3, bandwidth="silverman", replicates=2, return_ancestors=False,
+              rng=0),
+         dict(data=SAMPLE_1D_BAD, generations=count(0), replicates=count(1, none_ok=True),
+              bandwidth=Kind("kernel sd > 0 or a rule", (0.0, -1.0, math.nan, math.inf, "wide", None, [0.3])),
+              return_ancestors=BOOL, rng=RNG)),
+    Case("mixtures.gmm_loop", mixtures.gmm_loop,
+         dict(data=[-6.0, -5.0, 5.0, 6.0, 7.0], n_components=2, generations=2, fit="scratch", max_iter=100,
+              tol=1e-3, reg_covar=1e-6, replicates=2, stop_when_lost=False, scheme="replace", rng=0),
+         dict(data=float_array("(M,) or (M, d)", (np.zeros((2, 2, 2)), [1.0, 2.0, 3.0])), n_components=count(1),
+              generations=count(0, mixtures.MAX_FIT_GENERATIONS), fit=choice("scratch", "previous", "labels"),
+              max_iter=count(1, mixtures.MAX_EM_ITERATIONS), tol=real(0, low_open=True),
+              reg_covar=real(0, low_open=True),
+              replicates=count(1, none_ok=True), stop_when_lost=BOOL, scheme=IMAGE_SCHEME_BAD, rng=RNG),
+         aliases=dict(scheme=("KeepReal.",))),
+    Case("mixtures.pca_gmm_model", mixtures.pca_gmm_model,
+         dict(n_pca=2, n_components=2, warm_start=False, tol=1e-3, pixel_range=(0.0, 16.0)),
+         dict(n_pca=count(1, mixtures.MAX_MODEL_SIZE), n_components=count(1, mixtures.MAX_MODEL_SIZE), warm_start=BOOL,
+              tol=real(0, low_open=True),
+              pixel_range=PIXEL_RANGE_BAD)),
+    Case("mixtures.ppca_model", mixtures.ppca_model, dict(n_latent=2, pixel_range=(0.0, 16.0)),
+         dict(n_latent=count(1, mixtures.MAX_MODEL_SIZE), pixel_range=PIXEL_RANGE_BAD)),
+    Case("mixtures.image_loop", mixtures.image_loop,
+         dict(real=np.arange(40.0).reshape(10, 4) % 7, model=mixtures.ppca_model(2), generations=2, scheme="replace",
+              rng=0),
+         dict(real=float_array("(N, pixels)", (np.zeros(5), np.zeros((1, 4)))),
+              model=Kind("ImageModel", ("ppca", None, 3)), generations=count(0, mixtures.MAX_FIT_GENERATIONS),
+              scheme=IMAGE_SCHEME_BAD, rng=RNG),
+         aliases=dict(scheme=("KeepReal.",))),
     # data
     Case("data.zipf", data.zipf, dict(K=5, exponent=1.0), dict(K=count(1), exponent=real(0))),
     Case("data.english_word_frequencies", data.english_word_frequencies, dict(n_words=50),

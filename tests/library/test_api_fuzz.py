@@ -40,7 +40,7 @@ def test_every_public_function_is_fuzzed():
     covered_names = {getattr(f, "__qualname__", "") for f in covered}
     missing = []
     for module in (api_fuzz.discrete, api_fuzz.gaussian, api_fuzz.schemes, api_fuzz.loops, api_fuzz.metrics,
-                   api_fuzz.montecarlo, api_fuzz.laws, api_fuzz.data, api_fuzz.lm):
+                   api_fuzz.montecarlo, api_fuzz.laws, api_fuzz.data, api_fuzz.lm, api_fuzz.mixtures):
         for name in module.__all__:
             obj = getattr(module, name)
             if not callable(obj) or name in NOT_FUZZED:
@@ -54,7 +54,7 @@ def test_every_public_function_is_fuzzed():
 #: reader), the abstract scheme base, the argument-free schemes, and the data loader without arguments.
 NOT_FUZZED = {"AbsorptionSample", "AbsorptionResult", "GaussianChain", "LoopResult", "ModelFamily", "Scheme",
               "Replace", "Augment", "Accumulate", "Agreement", "DisagreementError", "GenerationsResult",
-              "NGramModel", "python_reference_paragraphs"}
+              "NGramModel", "python_reference_paragraphs", "MixtureChain", "ImageModel", "ImageLoopResult"}
 
 
 def test_every_bad_value_of_the_table_gets_a_clear_error(runner):
