@@ -72,6 +72,19 @@ WRONG_CODE = {
                               "        model = lm.train(np.concatenate(pool), len(vocab))\n"
                               "        result.append(lm.corpus_perplexity(model, test_blocks))\n"
                               "    return np.array(result)\n",
+    # Chapter 6: kappa replaced by sqrt(v), as if the mixture were Gaussian (every distance is 0).
+    "ex-expressivity-best-gaussian": "def best_gaussian_w2(weights, means, sds):\n"
+                                     "    m = weights @ means\n"
+                                     "    v = weights @ (sds**2 + means**2) - m**2\n"
+                                     "    return np.sqrt(max(2 * v - 2 * np.sqrt(v) * np.sqrt(v), 0.0))\n",
+    # Chapter 6: Scott's rule instead of Silverman's.
+    "ex-expressivity-silverman": "measured_growth, variance_ratios = [], []\n"
+                                 "for n_value in [20, 100, 500]:\n"
+                                 "    start = rng.standard_normal(n_value)\n"
+                                 "    runs = mixtures.kde_loop(start, 20, bandwidth='scott', replicates=2000,\n"
+                                 "                             rng=rng).var(axis=2, ddof=1)\n"
+                                 "    variance_ratios.append(runs[:, -1] / runs[:, 0])\n"
+                                 "    measured_growth.append(variance_ratios[-1].mean() ** (1 / 20))\n",
 }
 
 #: What the wrong student writes in every pen-and-paper answer cell.

@@ -9,7 +9,13 @@ answers that do not are tested in ``tests/library/test_exercises.py``, with the 
 import numpy as np
 import pytest
 
-from collapse_lib.exercises import breaking_the_loop, discrete_absorption, gaussian_collapse, language_models
+from collapse_lib.exercises import (
+    breaking_the_loop,
+    discrete_absorption,
+    expressivity,
+    gaussian_collapse,
+    language_models,
+)
 from tests.library import exercise_answers as answers
 
 SEEDS = range(20)
@@ -56,3 +62,10 @@ def test_accumulate(seed, corpus):
     kwargs = dict(real_blocks=real, test_blocks=test, vocab_size=V, seeds=(1000 + seed,))
     language_models.check_accumulate(answers.accumulate(real, test, V), **kwargs)
     language_models.grade_accumulate(answers.accumulate(real, test, V), **kwargs)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_kde_growth(seed):
+    measured, ratios = answers.growth_runs(1000 + seed)
+    expressivity.check_kde_growth(measured, ratios)
+    expressivity.grade_kde_growth(np.round(measured, 4), ratios)

@@ -48,8 +48,8 @@ def submission(source: nbformat.NotebookNode, release: nbformat.NotebookNode, st
 
 
 #: Two course folders graded side by side (one kernel per core), balanced by chapter run time.
-COURSES = ({"05_language_models", "01_self_consuming_loop"},
-           {"02_discrete_absorption", "03_gaussian_collapse", "04_breaking_the_loop"})
+COURSES = ({"05_language_models", "06_expressivity_and_approximation"},
+           {"01_self_consuming_loop", "02_discrete_absorption", "03_gaussian_collapse", "04_breaking_the_loop"})
 
 
 def grade_course(folder, names: list[str]) -> dict:

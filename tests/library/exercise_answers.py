@@ -361,3 +361,116 @@ def accumulate_wrong(real, test, V):
         "made-up numbers, no training": lambda g, s: np.linspace(200, 260, g + 1),
         "generation 0 dropped": lambda g, s: np.append(right(g, s)[1:], 0.0),
     }
+
+
+# --- chapter 6: ex-expressivity-best-gaussian -----------------------------------------------------
+def best_gaussian_w2_quadrature(weights, means, sds, *, kappa_of=None, square=False, variance_of=None):
+    """The book's solution (kappa by quadrature), with switches that make it wrong."""
+    import scipy.integrate
+    import scipy.special
+
+    weights, means, sds = (np.asarray(a, dtype=float) for a in (weights, means, sds))
+    m = weights @ means
+    v = weights @ (sds**2 + means**2) - m**2 if variance_of is None else variance_of(weights, means, sds)
+
+    def density(x):
+        return weights @ scipy.stats.norm.pdf(x, means, sds)
+
+    def normal_score(x):
+        lower = weights @ scipy.stats.norm.cdf(x, means, sds)
+        if lower <= 0.5:
+            return scipy.special.ndtri(lower)
+        return -scipy.special.ndtri(weights @ scipy.stats.norm.sf(x, means, sds))
+
+    low, high = (means - 20 * sds).min(), (means + 20 * sds).max()
+    kappa = (scipy.integrate.quad(lambda x: x * normal_score(x) * density(x), low, high, limit=200)[0]
+             if kappa_of is None else kappa_of(m, v))
+    value = max(2 * v - 2 * np.sqrt(v) * kappa, 0.0)
+    return value if square else np.sqrt(value)
+
+
+def best_gaussian_w2_by_quantiles(weights, means, sds):
+    """An alternative: W2 from the two quantile functions on a fine grid of u (the mixture's quantile
+    function by interpolating its CDF)."""
+    import scipy.special
+
+    weights, means, sds = (np.asarray(a, dtype=float) for a in (weights, means, sds))
+    m = weights @ means
+    v = weights @ (sds**2 + means**2) - m**2
+    x = np.linspace((means - 12 * sds).min(), (means + 12 * sds).max(), 400_001)
+    cdf = (weights * scipy.stats.norm.cdf(x[:, None], means, sds)).sum(axis=1)
+    u = (np.arange(200_000) + 0.5) / 200_000
+    quantile = np.interp(u, cdf, x)
+    return float(np.sqrt(np.mean((quantile - m - np.sqrt(v) * scipy.special.ndtri(u)) ** 2)))
+
+
+BEST_GAUSSIAN_RIGHT = {"quadrature": best_gaussian_w2_quadrature, "quantile grid": best_gaussian_w2_by_quantiles}
+BEST_GAUSSIAN_WRONG = {
+    "kappa = sqrt(v): no expressivity error": lambda w, m, s: best_gaussian_w2_quadrature(
+        w, m, s, kappa_of=lambda mean, v: np.sqrt(v)),
+    "W2 squared": lambda w, m, s: best_gaussian_w2_quadrature(w, m, s, square=True),
+    "variance of the components only": lambda w, m, s: best_gaussian_w2_quadrature(
+        w, m, s, variance_of=lambda w_, m_, s_: w_ @ s_**2),
+    "kappa = 0": lambda w, m, s: best_gaussian_w2_quadrature(w, m, s, kappa_of=lambda mean, v: 0.0),
+    "distance between the component means": lambda w, m, s: float(np.abs(np.diff(m)).max()) if len(m) > 1 else 0.0,
+    "a number, not a function": 0.5,
+}
+BEST_GAUSSIAN_WRONG_HIDDEN = {
+    # The raw second moment: the same as the variance when the mixture's mean is 0, as in every
+    # visible case.
+    "variance without subtracting the mean": lambda w, m, s: best_gaussian_w2_quadrature(
+        w, m, s, variance_of=lambda w_, m_, s_: w_ @ (s_**2 + m_**2)),
+    # Right for equal weights and unit widths only: it ignores the weights and the widths.
+    "right on symmetric mixtures only": lambda w, m, s: best_gaussian_w2_quadrature(
+        np.full(len(w), 1 / len(w)), m, np.ones(len(s))),
+}
+
+
+# --- chapter 6: ex-expressivity-silverman -----------------------------------------------------------
+GROWTH_N = (20, 100, 500)
+
+
+def growth_runs(seed, n_values=GROWTH_N, generations=20, replicates=2000, bandwidth="silverman", ratio_at=None):
+    """The book's solution: ratios S_20^2 / S_0^2 of Silverman-rule kernel loops, and the growth factors."""
+    from collapse_lib import mixtures
+
+    rng = np.random.default_rng(seed)
+    measured, ratios = [], []
+    for n in n_values:
+        start = rng.standard_normal(n)
+        runs = mixtures.kde_loop(start, generations, bandwidth=bandwidth, replicates=replicates,
+                                 rng=rng).var(axis=2, ddof=1)
+        at = generations if ratio_at is None else ratio_at
+        ratios.append(runs[:, at] / runs[:, 0])
+        measured.append(ratios[-1].mean() ** (1 / generations))
+    return np.array(measured), ratios
+
+
+def growth_wrong(seed):
+    """Plausible wrong answers: (measured_growth, variance_ratios) pairs."""
+    measured, ratios = growth_runs(seed)
+    scott_measured, scott_ratios = growth_runs(seed + 1, bandwidth="scott")
+    fixed_measured, fixed_ratios = growth_runs(seed + 2, bandwidth=0.3)
+    short_measured, short_ratios = growth_runs(seed + 3, ratio_at=10)
+    from collapse_lib import laws
+
+    return {
+        "Scott's rule": (scott_measured, scott_ratios),
+        "a fixed bandwidth": (fixed_measured, fixed_ratios),
+        "ratio at generation 10": (short_measured, short_ratios),
+        "growth per run, not of the mean": (np.array([np.mean(r ** (1 / 20)) for r in ratios]), ratios),
+        "the theory typed in": (laws.kde_variance_factor(np.array(GROWTH_N)), ratios),
+        "variances shrinking": (measured ** -1, [1 / r for r in ratios]),
+        "n in reverse order": (measured[::-1], ratios[::-1]),
+    }
+
+
+def growth_wrong_hidden(seed):
+    """Wrong answers that pass the visible check: runs that were not simulated."""
+    from collapse_lib import laws
+
+    rng = np.random.default_rng(seed)
+    truth = laws.kde_variance_factor(np.array(GROWTH_N)) ** 20
+    # Made-up runs scattered narrowly around the theory: the right mean, no simulation's spread.
+    made_up = [t * np.exp(0.01 * rng.standard_normal(2000) - 0.00005) for t in truth]
+    return {"made-up runs around the theory": (np.array([r.mean() ** (1 / 20) for r in made_up]), made_up)}

@@ -15,13 +15,15 @@ from collapse_lib.exercises import (
     WrongAnswer,
     breaking_the_loop,
     discrete_absorption,
+    expressivity,
     gaussian_collapse,
     language_models,
     self_consuming_loop,
 )
 from tests.library import exercise_answers as answers
 
-MODULES = (self_consuming_loop, discrete_absorption, gaussian_collapse, breaking_the_loop, language_models)
+MODULES = (self_consuming_loop, discrete_absorption, gaussian_collapse, breaking_the_loop, language_models,
+           expressivity)
 REJECTED: dict[str, int] = {}  # exercise -> wrong answers rejected (printed by test_report_counts)
 
 
@@ -196,11 +198,38 @@ def test_accumulate(corpus):
                         name=name)
 
 
+# --- chapter 6 ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", answers.BEST_GAUSSIAN_RIGHT)
+def test_best_gaussian_accepted(name):
+    expressivity.check_best_gaussian_w2(answers.BEST_GAUSSIAN_RIGHT[name])
+    expressivity.grade_best_gaussian_w2(answers.BEST_GAUSSIAN_RIGHT[name])
+
+
+@pytest.mark.parametrize("name", [*answers.BEST_GAUSSIAN_WRONG, *answers.BEST_GAUSSIAN_WRONG_HIDDEN])
+def test_best_gaussian_rejected(name):
+    wrong = {**answers.BEST_GAUSSIAN_WRONG, **answers.BEST_GAUSSIAN_WRONG_HIDDEN}[name]
+    assert_rejected(expressivity.check_best_gaussian_w2, expressivity.grade_best_gaussian_w2, (wrong,), {},
+                    name=name, hidden_only=name in answers.BEST_GAUSSIAN_WRONG_HIDDEN)
+
+
+def test_kde_growth():
+    measured, ratios = answers.growth_runs(0)
+    for right in (measured, np.round(measured, 4)):
+        expressivity.check_kde_growth(right, ratios)
+        expressivity.grade_kde_growth(right, ratios)
+    for name, args in answers.growth_wrong(1).items():
+        assert_rejected(expressivity.check_kde_growth, expressivity.grade_kde_growth, args, {}, name=name)
+    for name, args in answers.growth_wrong_hidden(2).items():
+        assert_rejected(expressivity.check_kde_growth, expressivity.grade_kde_growth, args, {}, name=name,
+                        hidden_only=True)
+
+
 def test_report_counts():
     # Runs last in this module: how many wrong answers each checker rejects. Only meaningful when
     # every rejection test above ran (not under -k or after a failure).
-    if len(REJECTED) < 10:
+    checkers = sum(name.startswith("check_") for module in MODULES for name in module.__all__)
+    if len(REJECTED) < checkers:
         pytest.skip(f"only {len(REJECTED)} checkers' rejection tests ran in this session")
-    assert len(REJECTED) == 10, sorted(REJECTED)
+    assert len(REJECTED) == checkers, sorted(REJECTED)
     assert all(count >= 5 for count in REJECTED.values()), REJECTED
     print("\nwrong answers rejected per checker:", dict(sorted(REJECTED.items())))
