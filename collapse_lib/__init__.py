@@ -5,6 +5,7 @@ One module per idea:
 - :mod:`collapse_lib.discrete`  categorical distributions refitted to their own samples
 - :mod:`collapse_lib.gaussian`  Gaussians refitted to their own samples; Wasserstein-2 distance
 - :mod:`collapse_lib.mixtures`  Gaussian mixtures refitted by EM, kernel density estimates, image models
+- :mod:`collapse_lib.curation`  selecting synthetic data: best-of-k, Bradley–Terry, watermarks
 - :mod:`collapse_lib.schemes`   the data schemes (replace, keep-real, augment, fresh, accumulate, ...)
 - :mod:`collapse_lib.loops`     the training loop under every data scheme, for any model family
 - :mod:`collapse_lib.language`  n-gram language models (a package: text, Kneser–Ney, decoding, loop)

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from collapse_lib import data, discrete, gaussian, laws, loops, metrics, mixtures, montecarlo, schemes
+from collapse_lib import curation, data, discrete, gaussian, laws, loops, metrics, mixtures, montecarlo, schemes
 from collapse_lib import language as lm
 from collapse_lib.language import decoding, kneser_ney, text
 from collapse_lib.validation import MAX_COUNT
@@ -265,6 +265,7 @@ def _bad_blocks(vocab_size: int):
 
 
 MODEL_BAD = Kind("NGramModel", ("model", None, 3, np.zeros((3, 3))))
+TOKEN_IDS_BAD = Kind("1-D token ids >= 0", ([-1], [2.5], [[2, 3]], "ab", None, [math.nan]))
 FAMILY_BAD = Kind("ModelFamily", ("gaussian", None, 3))
 def _normal_sampler(n, rng):
     return rng.standard_normal((1, n, 1))
@@ -534,6 +535,34 @@ CASES: tuple[Case, ...] = (
               discount=real(0, 1, low_open=True), decoding=choice("beam", "sample"),
               beam_width=count(1, huge_ok=True), temperature=real(0.01, 100), top_k=count(1, none_ok=True, huge_ok=True),
               rng=RNG)),
+    Case("language.self_consuming_generations(best of k)", lm.self_consuming_generations,
+         dict(real_blocks=TINY_BLOCKS, vocab_size=6, generations=1, decoding="sample", candidates=3, judge=TINY_MODEL,
+              rng=0),
+         dict(candidates=count(1, 1000),
+              judge=Kind("'self' or an NGramModel of the same vocabulary",
+                         ("other", None, 3, kneser_ney.train(TINY_BLOCKS, 7, n=2))))),
+    Case("language.continuation_log_probability", lm.continuation_log_probability,
+         dict(model=TINY_MODEL, prompts=TINY_BLOCKS, continuations=TINY_BLOCKS[:, :4]),
+         dict(model=MODEL_BAD, prompts=Kind("(batch, c >= n-1) token ids", blocks(6).bad + (TINY_BLOCKS[:, :1],), lambda: _bad_blocks(6)),
+              continuations=Kind("(batch, length) token ids", blocks(6).bad + (TINY_BLOCKS[:2],),
+                                 lambda: _bad_blocks(6)))),
+    # curation
+    *(Case(f"curation.{f.__name__}", f, dict(p=[0.5, 0.3, 0.2], reward=[0.0, 1.0, 2.0], k=3),
+           dict(p=PROBS_1D, reward=Kind("finite rewards, one per category",
+                                        ([0.0, 1.0], [math.nan, 0.0, 1.0], [math.inf, 0.0, 0.0], "abc", None)),
+                k=count(1, curation.MAX_CANDIDATES)))
+      for f in (curation.best_of_k, curation.bradley_terry_update)),
+    Case("curation.green_mask", curation.green_mask, dict(previous=[2, 3], vocab_size=6, gamma=0.25, key=0),
+         dict(previous=TOKEN_IDS_BAD, vocab_size=count(2, huge_ok=True), gamma=real(0, 1, low_open=True, high_open=True),
+              key=count(0, 2**63 - 1))),
+    Case("curation.watermarked_sample", curation.watermarked_sample,
+         dict(model=TINY_MODEL, prompts=[[2, 3]], length=5, gamma=0.25, delta=2.0, key=0, rng=0),
+         dict(model=MODEL_BAD, prompts=blocks(6), length=count(1), gamma=real(0, 1, low_open=True, high_open=True),
+              delta=real(0, 50), key=count(0, 2**63 - 1), rng=RNG)),
+    Case("curation.watermark_z", curation.watermark_z, dict(tokens=[[2, 3, 4]], previous=[2], gamma=0.25, key=0),
+         dict(tokens=Kind("(batch, T >= 1) token ids", ([[]], [[2.5, 3.0]], [[-1, 2]], "ab", None, [[[2]]])),
+              previous=Kind("one token id per text", ([2, 3], [-1], [2.5], "ab", None)),
+              gamma=real(0, 1, low_open=True, high_open=True), key=count(0, 2**63 - 1))),
 )
 
 

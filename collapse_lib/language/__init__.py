@@ -8,7 +8,8 @@ A small package, one module per concern, with every public name available here:
   (``train``, ``NGramModel``, ``next_token_probabilities``, ``log_probabilities``,
   ``perplexity``, ``corpus_perplexity``);
 - ``decoding``: continuing prompts (``sample``, ``beam_search``);
-- ``loop``: the self-consuming loop under any data scheme (``self_consuming_generations``).
+- ``loop``: the self-consuming loop under any data scheme, optionally keeping the best of several
+  sampled continuations (``self_consuming_generations``, ``continuation_log_probability``).
 
 ``distinct_ngram_ratio`` lives in :mod:`collapse_lib.metrics` and is available here too.
 
@@ -18,7 +19,7 @@ Chapter: ``book/05_language_models.md``.
 from ..metrics import distinct_ngram_ratio
 from .decoding import beam_search, sample
 from .kneser_ney import NGramModel, corpus_perplexity, log_probabilities, next_token_probabilities, perplexity, train
-from .loop import GenerationsResult, self_consuming_generations
+from .loop import GenerationsResult, continuation_log_probability, self_consuming_generations
 from .text import BOS, UNK, Vocabulary, build_vocabulary, cut_blocks, tokenize
 
 __all__ = [
@@ -39,4 +40,5 @@ __all__ = [
     "distinct_ngram_ratio",
     "GenerationsResult",
     "self_consuming_generations",
+    "continuation_log_probability",
 ]

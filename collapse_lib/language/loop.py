@@ -19,10 +19,11 @@ import numpy as np
 from ..schemes import Accumulate, AccumulateSubsample, Augment, Fresh, KeepReal, Replace, Scheme, as_scheme
 from ..validation import RNGLike, as_generator, check_choice, check_int, check_memory, check_real
 from .decoding import check_temperature, continue_by_beam_search, continue_by_sampling
-from .kneser_ney import NGramModel, check_order, fit
+from .kneser_ney import NGramModel, _pointwise, check_order, fit
 from .text import check_blocks
 
-__all__ = ["GenerationsResult", "self_consuming_generations", "MAX_LANGUAGE_GENERATIONS"]
+__all__ = ["GenerationsResult", "self_consuming_generations", "continuation_log_probability",
+           "MAX_LANGUAGE_GENERATIONS"]
 
 #: Most generations of one language-model loop. Each trains a model and writes a corpus (about a
 #: second at the book's scale); the book runs 10 to 20, the paper 10.
@@ -62,6 +63,8 @@ def self_consuming_generations(
     beam_width: int = 5,
     temperature: float = 1.0,
     top_k: int | None = None,
+    candidates: int = 1,
+    judge: NGramModel | str = "self",
     rng: RNGLike = None,
 ) -> GenerationsResult:
     """Train, regenerate the training set with the model, retrain: Shumailov et al.'s protocol.
@@ -83,6 +86,12 @@ def self_consuming_generations(
         As in :func:`~collapse_lib.language.train`.
     decoding : {"beam", "sample"}
         Beam search (``beam_width``) or sampling (``temperature``, ``top_k``).
+    candidates : int, default 1
+        With sampling: continuations drawn per prompt, of which the one the ``judge`` finds most
+        probable (lowest perplexity given the prompt) is kept: best-of-k curation.
+    judge : NGramModel or "self", default "self"
+        Who rates the candidates: the model that wrote them ("self") or a fixed model, for
+        example one trained on other real text.
     rng : numpy.random.Generator, int or None
         Used for sampling and for choosing blocks.
 
@@ -101,6 +110,13 @@ def self_consuming_generations(
     beam_width = check_int(beam_width, "beam_width", minimum=1)
     temperature = check_temperature(temperature)
     top_k = None if top_k is None else check_int(top_k, "top_k", minimum=1)
+    candidates = check_int(candidates, "candidates", minimum=1, maximum=1000)
+    if candidates > 1 and decoding != "sample":
+        raise ValueError("candidates > 1 needs decoding='sample' (beam search writes one continuation per prompt)")
+    if not (isinstance(judge, NGramModel) or judge == "self"):
+        raise TypeError(f"judge must be 'self' or an NGramModel (from language.train), got {judge!r}")
+    if isinstance(judge, NGramModel) and judge.vocab_size != vocab_size:
+        raise ValueError(f"judge must use the same vocabulary (vocab_size {vocab_size}), got {judge.vocab_size}")
     rng = as_generator(rng)
     count, length = real.shape
     if length < n - 1:
@@ -109,7 +125,8 @@ def self_consuming_generations(
         else 2 * (generations + 1)  # in units of the real text: what data holds, at most
     if isinstance(scheme, Fresh):
         stored += (generations + 1) * scheme.real_size / count
-    check_memory(8.0 * stored * real.size, "generations", "every generation's text")
+    check_memory(8.0 * stored * real.size + 16.0 * candidates * real.size, "generations and candidates",
+                 "every generation's text and one generation's candidates")
     n_kept = int(round(scheme.fraction * count)) if isinstance(scheme, KeepReal) else 0
     budget = count
     if isinstance(scheme, AccumulateSubsample) and scheme.budget is not None:
@@ -118,7 +135,13 @@ def self_consuming_generations(
     def write(model: NGramModel) -> np.ndarray:
         if decoding == "beam":
             return continue_by_beam_search(model, real, length, beam_width)
-        return continue_by_sampling(model, real, length, temperature, top_k, rng)
+        if candidates == 1:
+            return continue_by_sampling(model, real, length, temperature, top_k, rng)
+        prompts = np.repeat(real, candidates, axis=0)  # candidates of one prompt are adjacent
+        drawn = continue_by_sampling(model, prompts, length, temperature, top_k, rng)
+        scores = continuation_log_probability(model if judge == "self" else judge, prompts, drawn)
+        best = scores.reshape(count, candidates).argmax(axis=1)
+        return drawn.reshape(count, candidates, length)[np.arange(count), best]
 
     data, kept = [real], [np.ones(count, dtype=bool)]
     models = [fit(real, vocab_size, n, discount)]
@@ -155,3 +178,34 @@ def self_consuming_generations(
         models.append(fit(train_set, vocab_size, n, discount))
     sizes = np.array([block.shape[0] for block in data])
     return GenerationsResult(data, kept, models, sizes, scheme)
+
+
+def continuation_log_probability(model: NGramModel, prompts: np.ndarray, continuations: np.ndarray) -> np.ndarray:
+    """Log-probability of each continuation under ``model``, given its prompt's last n-1 tokens.
+
+    Parameters
+    ----------
+    model : NGramModel
+    prompts : array_like of int, shape (batch, c), c >= n-1
+    continuations : array_like of int, shape (batch, length)
+
+    Returns
+    -------
+    numpy.ndarray, shape (batch,)
+        The sum over the continuation's tokens of log P(token | the n-1 tokens before it).
+    """
+    from .kneser_ney import check_model
+
+    check_model(model)
+    prompts = check_blocks(prompts, "prompts", model.vocab_size)
+    continuations = check_blocks(continuations, "continuations", model.vocab_size)
+    if prompts.shape[0] != continuations.shape[0]:
+        raise ValueError(f"prompts and continuations must have the same number of rows, got {prompts.shape[0]} "
+                         f"and {continuations.shape[0]}")
+    keep = model.n - 1
+    if prompts.shape[1] < keep:
+        raise ValueError(f"prompts need at least n-1 = {keep} tokens, got {prompts.shape[1]}")
+    text = np.concatenate([prompts[:, prompts.shape[1] - keep :], continuations], axis=1)
+    windows = np.lib.stride_tricks.sliding_window_view(text, keep + 1, axis=1).reshape(-1, keep + 1)
+    log_p = np.log(_pointwise(model, windows[:, :-1], windows[:, -1]))
+    return log_p.reshape(continuations.shape).sum(axis=1)

@@ -40,7 +40,8 @@ def test_every_public_function_is_fuzzed():
     covered_names = {getattr(f, "__qualname__", "") for f in covered}
     missing = []
     for module in (api_fuzz.discrete, api_fuzz.gaussian, api_fuzz.schemes, api_fuzz.loops, api_fuzz.metrics,
-                   api_fuzz.montecarlo, api_fuzz.laws, api_fuzz.data, api_fuzz.lm, api_fuzz.mixtures):
+                   api_fuzz.montecarlo, api_fuzz.laws, api_fuzz.data, api_fuzz.lm, api_fuzz.mixtures,
+                   api_fuzz.curation):
         for name in module.__all__:
             obj = getattr(module, name)
             if not callable(obj) or name in NOT_FUZZED:

@@ -305,3 +305,56 @@ def test_distinct_ngram_ratio():
     assert lm.distinct_ngram_ratio([[2, 3, 4, 5]], 3) == 1.0
     with pytest.raises(ValueError, match="k = 3"):
         lm.distinct_ngram_ratio([[2, 3]], 3)
+
+
+# --- best-of-k curation in the loop ----------------------------------------------------------
+
+
+def test_continuation_log_probability_by_hand():
+    model, V = random_model(n=3, seed=2)
+    rng = np.random.default_rng(0)
+    prompts, continuations = rng.integers(2, V, size=(6, 5)), rng.integers(2, V, size=(6, 4))
+    expected = np.zeros(6)
+    for row in range(6):
+        text = np.concatenate([prompts[row, -2:], continuations[row]])
+        for j in range(4):
+            p = lm.next_token_probabilities(model, text[None, j : j + 2])[0]
+            expected[row] += np.log(p[text[j + 2]])
+    assert np.allclose(lm.continuation_log_probability(model, prompts, continuations), expected)
+    with pytest.raises(ValueError, match="same number of rows"):
+        lm.continuation_log_probability(model, prompts, continuations[:3])
+    with pytest.raises(ValueError, match="n-1 = 2"):
+        lm.continuation_log_probability(model, prompts[:, :1], continuations)
+
+
+@pytest.mark.parametrize("judge_kind", ["self", "other"])
+def test_best_of_k_keeps_the_judges_favourite_candidate(judge_kind):
+    """With replace and one generation, the loop's only random draws are the candidates, so the
+    test can redraw them with the same seed and check the kept one is the judge's argmax."""
+    model, V = random_model(seed=1)
+    blocks = np.random.default_rng(0).integers(2, V, size=(15, 12))
+    judge = "self" if judge_kind == "self" else random_model(seed=9)[0]
+    run = lm.self_consuming_generations(blocks, V, 1, decoding="sample", candidates=4, judge=judge, rng=21)
+    prompts = np.repeat(blocks, 4, axis=0)
+    drawn = lm.sample(run.models[0], prompts, 12, rng=21)
+    scorer = run.models[0] if judge == "self" else judge
+    scores = lm.continuation_log_probability(scorer, prompts, drawn).reshape(15, 4)
+    kept = drawn.reshape(15, 4, 12)[np.arange(15), scores.argmax(axis=1)]
+    assert np.array_equal(run.data[1], kept)
+    # And curation moves the judge's score up, the point of it: compare with one candidate.
+    single = lm.self_consuming_generations(blocks, V, 1, decoding="sample", rng=21)
+    assert (lm.continuation_log_probability(scorer, blocks, run.data[1]).mean()
+            > lm.continuation_log_probability(scorer, blocks, single.data[1]).mean())
+
+
+def test_best_of_k_arguments_are_checked():
+    model, V = random_model()
+    blocks = np.random.default_rng(0).integers(2, V, size=(5, 8))
+    with pytest.raises(ValueError, match="decoding='sample'"):
+        lm.self_consuming_generations(blocks, V, 1, candidates=3)
+    with pytest.raises(TypeError, match="judge"):
+        lm.self_consuming_generations(blocks, V, 1, decoding="sample", candidates=3, judge="other")
+    with pytest.raises(ValueError, match="vocabulary"):
+        lm.self_consuming_generations(blocks, V, 1, decoding="sample", candidates=3, judge=random_model(words=3)[0])
+    with pytest.raises(ValueError, match="candidates"):
+        lm.self_consuming_generations(blocks, V, 1, decoding="sample", candidates=0)
