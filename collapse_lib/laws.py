@@ -43,6 +43,11 @@ __all__ = [
     "mixture_best_gaussian_w2",
     "kde_variance_factor",
     "kde_expected_variance",
+    "kept_normal_moments",
+    "verified_synthetic_direction",
+    "verified_limit_error",
+    "watermark_green_rate",
+    "watermark_power",
 ]
 
 
@@ -296,3 +301,104 @@ def kde_expected_variance(t, n, initial_variance, bandwidth):
     h = check_real_array(bandwidth, "bandwidth", low=0, low_open=True)
     a = 1 - 1 / n
     return a**t * s0 + n * h**2 * (1 - a**t)
+
+
+# ----------------------------------------------------------------------------- curation (chapter 7)
+def kept_normal_moments(rule: str, value) -> tuple[float, float]:
+    """Mean and variance of what a filter keeps from N(0, 1) (chapter 7).
+
+    ``rule`` and ``value`` as in :func:`collapse_lib.curation.curated_gaussian_loop`:
+
+    - ``"best_of_k"``: the maximum of k standard normals, density k phi Phi^(k-1), by quadrature
+      (k = 2: mean 1/sqrt(pi), variance 1 - 1/pi);
+    - ``"above"``: the normal above alpha: mean lambda = phi(alpha) / Phi(-alpha), variance
+      1 + alpha lambda - lambda^2;
+    - ``"within"``: the normal within +-c: mean 0, variance 1 - 2 c phi(c) / (2 Phi(c) - 1).
+
+    A refitted Gaussian's variance is multiplied by the variance here in expectation, each
+    generation; its mean moves by the mean here times its standard deviation.
+    """
+    import scipy.integrate
+
+    from .curation import _check_filter
+
+    rule, value = _check_filter(rule, value)
+    if rule == "above":
+        lam = float(np.exp(scipy.stats.norm.logpdf(value) - scipy.stats.norm.logsf(value)))
+        return lam, float(1 + value * lam - lam**2)
+    if rule == "within":
+        inside = 2 * scipy.special.ndtr(value) - 1
+        return 0.0, float(1 - 2 * value * scipy.stats.norm.pdf(value) / inside)
+    k = value
+    if k == 1:
+        return 0.0, 1.0
+    # In u = Phi(x)^k the kept value is Phi^{-1}(u^(1/k)), u uniform: integrate over u in (0, 1).
+    def kept(u):
+        return -scipy.special.ndtri(-np.expm1(np.log(u) / k))
+
+    mean = scipy.integrate.quad(kept, 0, 1, limit=200, epsabs=1e-13, epsrel=1e-12)[0]
+    second = scipy.integrate.quad(lambda u: kept(u) ** 2, 0, 1, limit=200, epsabs=1e-13, epsrel=1e-12)[0]
+    return float(mean), float(second - mean**2)
+
+
+def _check_verification(verifier_accuracy, signal, generator_angle):
+    from .validation import check_real
+
+    a = check_real_array(verifier_accuracy, "verifier_accuracy", low=0, high=1)
+    signal = check_real(signal, "signal", low=0, high=50, low_open=True)
+    angle = check_real(generator_angle, "generator_angle", low=0, high=np.pi / 2, high_open=True)
+    return a, signal, angle
+
+
+def verified_synthetic_direction(verifier_accuracy, signal, generator_angle) -> np.ndarray:
+    """E[kept * generator label * x] for one synthetic example, in the plane of mu and w_g (chapter 7).
+
+    For the task of :func:`collapse_lib.curation.verified_training_error`, with s = signal cos
+    angle and the generator's error eps = Phi(-s), it is mu (a - eps) + w_g phi(s): the verified
+    labels point along mu, shrunk by a - eps, plus a pull towards the generator's direction
+    w_g that no accuracy removes. Shape (..., 2): the components along mu and across it.
+    """
+    a, signal, angle = _check_verification(verifier_accuracy, signal, generator_angle)
+    s = signal * np.cos(angle)
+    pull = scipy.stats.norm.pdf(s)
+    along = signal * (a - scipy.special.ndtr(-s)) + pull * np.cos(angle)
+    return np.stack([along, np.broadcast_to(pull * np.sin(angle), np.shape(along))], axis=-1)
+
+
+def verified_limit_error(verifier_accuracy, signal, generator_angle):
+    """Test error of the mean-difference classifier trained on unboundedly many verified synthetic examples (chapter 7).
+
+    Phi(-signal cos psi), psi the angle between mu and :func:`verified_synthetic_direction`.
+    """
+    v = verified_synthetic_direction(verifier_accuracy, signal, generator_angle)
+    return scipy.special.ndtr(-float(signal) * v[..., 0] / np.hypot(v[..., 0], v[..., 1]))
+
+
+def watermark_green_rate(gamma, delta, green_mass=None):
+    """Probability that a watermarked token is green (chapter 7).
+
+    The next-token law puts mass G on the green list (``green_mass``; by default gamma, its
+    average over green lists for a spread-out law); raising green logits by delta makes the
+    green share G e^delta / (G e^delta + 1 - G).
+    """
+    gamma = check_real_array(gamma, "gamma", low=0, high=1, low_open=True, high_open=True)
+    delta = check_real_array(delta, "delta", low=0)
+    G = gamma if green_mass is None else check_real_array(green_mass, "green_mass", low=0, high=1)
+    boosted = G * np.exp(delta)
+    return boosted / (boosted + 1 - G)
+
+
+def watermark_power(T, green_rate, gamma, threshold=4.0):
+    """P(z > threshold) for T tokens each green with probability ``green_rate``: the normal approximation (chapter 7).
+
+    The green count has mean T g and variance T g (1 - g); z > threshold means more than
+    gamma T + threshold sqrt(T gamma (1 - gamma)) green tokens.
+    """
+    T = check_count_array(T, "T", minimum=1).astype(float)
+    g = check_real_array(green_rate, "green_rate", low=0, high=1)
+    gamma = check_real_array(gamma, "gamma", low=0, high=1, low_open=True, high_open=True)
+    threshold = check_real_array(threshold, "threshold")
+    needed = gamma * T + threshold * np.sqrt(T * gamma * (1 - gamma))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (T * g - needed) / np.sqrt(T * g * (1 - g))
+    return np.where(g * (1 - g) > 0, scipy.special.ndtr(z), (T * g > needed).astype(float))

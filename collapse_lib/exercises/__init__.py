@@ -20,7 +20,7 @@ typed from a printout are accepted to the precision the book's solution prints.
 
 Modules: :mod:`.self_consuming_loop` (chapter 1), :mod:`.discrete_absorption` (2),
 :mod:`.gaussian_collapse` (3), :mod:`.breaking_the_loop` (4), :mod:`.language_models` (5),
-:mod:`.expressivity` (6).
+:mod:`.expressivity` (6), :mod:`.curation` (7).
 """
 
 from __future__ import annotations

@@ -474,3 +474,91 @@ def growth_wrong_hidden(seed):
     # Made-up runs scattered narrowly around the theory: the right mean, no simulation's spread.
     made_up = [t * np.exp(0.01 * rng.standard_normal(2000) - 0.00005) for t in truth]
     return {"made-up runs around the theory": (np.array([r.mean() ** (1 / 20) for r in made_up]), made_up)}
+
+
+# --- chapter 7: ex-curation-best-of-k ---------------------------------------------------------------
+def best_of_k_by_density(k, *, low=-12.0, power=None, spread="variance"):
+    """The book's solution: quadrature of x^j k phi Phi^(k-1), with switches that make it wrong."""
+    import scipy.integrate
+
+    power = k - 1 if power is None else power
+    upper = 12.0 + np.sqrt(2 * np.log(max(k, 2)))
+
+    def density(x):
+        return k * scipy.stats.norm.pdf(x) * scipy.stats.norm.cdf(x) ** power
+
+    mean = scipy.integrate.quad(lambda x: x * density(x), low, upper, limit=200)[0]
+    second = scipy.integrate.quad(lambda x: x**2 * density(x), low, upper, limit=200)[0]
+    if power != k - 1:  # the density of the best of power + 1, normalised as such
+        scale = scipy.integrate.quad(density, low, upper, limit=200)[0]
+        mean, second = mean / scale, second / scale
+    variance = second - mean**2
+    return mean, {"variance": variance, "sd": np.sqrt(variance), "second moment": second}[spread]
+
+
+def best_of_k_by_quantiles(k):
+    """An alternative: the kept value is Phi^{-1}(U^(1/k)), U uniform; integrate over U on a fine grid."""
+    import scipy.special
+
+    u = (np.arange(2_000_000) + 0.5) / 2_000_000
+    x = -scipy.special.ndtri(-np.expm1(np.log(u) / k))
+    return x.mean(), x.var()
+
+
+BEST_OF_K_RIGHT = {"quadrature of the density": best_of_k_by_density, "quantile grid": best_of_k_by_quantiles}
+BEST_OF_K_WRONG = {
+    "standard deviation instead of variance": lambda k: best_of_k_by_density(k, spread="sd"),
+    "second moment instead of variance": lambda k: best_of_k_by_density(k, spread="second moment"),
+    "density Phi^k (the best of k + 1)": lambda k: best_of_k_by_density(k, power=k),
+    "range cut at 3": lambda k: best_of_k_by_density(k, low=-3.0) if k < 100 else (3.0, 0.01),
+    "sqrt(2 log k) and 1/k": lambda k: (np.sqrt(2 * np.log(k)), 1 / k),
+    "the mean of k draws": lambda k: (0.0, 1 / k),
+    "a number, not a function": 0.5,
+}
+BEST_OF_K_WRONG_HIDDEN = {
+    # Right for the visible counts only (a table typed in).
+    "a table of the visible counts": lambda k: {1: (0.0, 1.0), 2: (0.5641895835, 0.6816901138),
+                                                4: (1.0293753730, 0.4917152369), 16: (1.7659913931, 0.2950098090),
+                                                256: (2.8268632789, 0.1536500812)}.get(k, (1.0, 0.5)),
+}
+
+
+# --- chapter 7: ex-curation-verifier ----------------------------------------------------------------
+def verified_limit_error(a, signal, angle, *, pull=1.0, shrink="a - eps", to_radians=False):
+    """The book's solution, with switches that make it wrong."""
+    angle = np.radians(angle) if to_radians else angle
+    s = signal * np.cos(angle)
+    eps = scipy.stats.norm.cdf(-s)
+    factor = {"a - eps": a - eps, "a": a, "2a - 1": 2 * a - 1}[shrink]
+    along = signal * factor + pull * scipy.stats.norm.pdf(s) * np.cos(angle)
+    across = pull * scipy.stats.norm.pdf(s) * np.sin(angle)
+    return scipy.stats.norm.cdf(-signal * along / np.hypot(along, across))
+
+
+def verified_limit_error_by_truncation(a, signal, angle):
+    """An alternative: along the generator's direction u = w_g . z is N(s, 1); given the sign of u,
+    z is mu + (u - s) w_g plus independent noise across w_g, so E[z; u > 0] = P(u > 0) (mu + w_g
+    (E[u | u > 0] - s)), with scipy's truncated normal."""
+    mu = np.array([signal, 0.0])
+    w = np.array([np.cos(angle), np.sin(angle)])
+    s = mu @ w
+    right = scipy.stats.norm.sf(0, loc=s) * (mu + w * (scipy.stats.truncnorm.mean(-s, np.inf, loc=s) - s))
+    wrong = scipy.stats.norm.cdf(0, loc=s) * (mu + w * (scipy.stats.truncnorm.mean(-np.inf, -s, loc=s) - s))
+    v = a * right - (1 - a) * wrong
+    return scipy.stats.norm.cdf(-signal * v[0] / np.hypot(*v))
+
+
+VERIFIER_RIGHT = {"closed form": verified_limit_error, "truncated normal": verified_limit_error_by_truncation}
+VERIFIER_WRONG = {
+    "no pull towards the generator": lambda a, s, t: verified_limit_error(a, s, t, pull=0.0),
+    "pull away from the generator": lambda a, s, t: verified_limit_error(a, s, t, pull=-1.0),
+    "angle taken as degrees": lambda a, s, t: verified_limit_error(a, s, t, to_radians=True),
+    "shrink by a, not a - eps": lambda a, s, t: verified_limit_error(a, s, t, shrink="a"),
+    "the generator's error": lambda a, s, t: scipy.stats.norm.cdf(-s * np.cos(t)),
+    "the Bayes error": lambda a, s, t: scipy.stats.norm.cdf(-s),
+    "a number, not a function": 0.1,
+}
+VERIFIER_WRONG_HIDDEN = {
+    # Right at the visible task only: the signal typed in instead of taken from the argument.
+    "the visible task's signal hard-coded": lambda a, s, t: verified_limit_error(a, 1.5, t),
+}

@@ -14,6 +14,7 @@ from collapse_lib import exercises
 from collapse_lib.exercises import (
     WrongAnswer,
     breaking_the_loop,
+    curation,
     discrete_absorption,
     expressivity,
     gaussian_collapse,
@@ -23,7 +24,7 @@ from collapse_lib.exercises import (
 from tests.library import exercise_answers as answers
 
 MODULES = (self_consuming_loop, discrete_absorption, gaussian_collapse, breaking_the_loop, language_models,
-           expressivity)
+           expressivity, curation)
 REJECTED: dict[str, int] = {}  # exercise -> wrong answers rejected (printed by test_report_counts)
 
 
@@ -222,6 +223,33 @@ def test_kde_growth():
     for name, args in answers.growth_wrong_hidden(2).items():
         assert_rejected(expressivity.check_kde_growth, expressivity.grade_kde_growth, args, {}, name=name,
                         hidden_only=True)
+
+
+# --- chapter 7 ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", answers.BEST_OF_K_RIGHT)
+def test_best_of_k_moments_accepted(name):
+    curation.check_best_of_k_moments(answers.BEST_OF_K_RIGHT[name])
+    curation.grade_best_of_k_moments(answers.BEST_OF_K_RIGHT[name])
+
+
+@pytest.mark.parametrize("name", [*answers.BEST_OF_K_WRONG, *answers.BEST_OF_K_WRONG_HIDDEN])
+def test_best_of_k_moments_rejected(name):
+    wrong = {**answers.BEST_OF_K_WRONG, **answers.BEST_OF_K_WRONG_HIDDEN}[name]
+    assert_rejected(curation.check_best_of_k_moments, curation.grade_best_of_k_moments, (wrong,), {}, name=name,
+                    hidden_only=name in answers.BEST_OF_K_WRONG_HIDDEN)
+
+
+@pytest.mark.parametrize("name", answers.VERIFIER_RIGHT)
+def test_verified_limit_error_accepted(name):
+    curation.check_verified_limit_error(answers.VERIFIER_RIGHT[name])
+    curation.grade_verified_limit_error(answers.VERIFIER_RIGHT[name])
+
+
+@pytest.mark.parametrize("name", [*answers.VERIFIER_WRONG, *answers.VERIFIER_WRONG_HIDDEN])
+def test_verified_limit_error_rejected(name):
+    wrong = {**answers.VERIFIER_WRONG, **answers.VERIFIER_WRONG_HIDDEN}[name]
+    assert_rejected(curation.check_verified_limit_error, curation.grade_verified_limit_error, (wrong,), {},
+                    name=name, hidden_only=name in answers.VERIFIER_WRONG_HIDDEN)
 
 
 def test_report_counts():
