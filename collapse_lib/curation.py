@@ -15,6 +15,8 @@ Chapter: ``book/07_curation_and_verification.md``.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .validation import (
@@ -119,6 +121,19 @@ def best_of_k(p, reward, k: int) -> np.ndarray:
 MAX_COMPOSITIONS = 20_000
 
 
+@functools.lru_cache(maxsize=32)
+def _rival_counts(total: int, parts: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every way to spread ``total`` rivals over ``parts`` levels, shape (C, parts), and the log of
+    each one's multinomial coefficient. Cached: a loop asks for the same ones every generation."""
+    import scipy.special
+
+    counts = _compositions(total, parts)
+    log_ways = scipy.special.gammaln(total + 1) - scipy.special.gammaln(counts + 1).sum(axis=1)
+    counts.setflags(write=False)
+    log_ways.setflags(write=False)
+    return counts, log_ways
+
+
 def _compositions(total: int, parts: int) -> np.ndarray:
     """Every vector of ``parts`` non-negative integers summing to ``total``, shape (C, parts)."""
     if parts == 1:
@@ -162,11 +177,12 @@ def bradley_terry_update(p, reward, k: int) -> np.ndarray:
     weight = np.exp(levels - levels.max())  # e^{r} per level, up to a common factor, largest 1
     count = scipy.special.comb(k - 1 + levels.size - 1, levels.size - 1, exact=True)
     if count <= MAX_COMPOSITIONS:
-        rivals = _compositions(k - 1, levels.size)  # (C, L): how many rivals at each level
-        log_ways = scipy.special.gammaln(k) - scipy.special.gammaln(rivals + 1).sum(axis=1)
-        # xlogy(0, 0) = 0: a level without mass contributes only when no rival falls there.
-        log_chance = log_ways + scipy.special.xlogy(rivals, level_mass[..., None, :]).sum(axis=-1)
-        chance = np.exp(log_chance)  # (..., C): the multinomial probability of each rival count
+        rivals, log_ways = _rival_counts(k - 1, levels.size)  # (C, L): how many rivals at each level
+        # A level without mass gets log-probability -690 (that of 1e-300): a count that puts a
+        # rival there has probability below 1e-300, zero to double precision, and one that puts
+        # none there is unaffected (0 times a finite number).
+        log_mass = np.log(np.maximum(level_mass, 1e-300))
+        chance = np.exp(log_ways + log_mass @ rivals.T)  # (..., C): the probability of each count
         win = k * weight / (weight[None, :] + (rivals @ weight)[:, None])  # (C, L)
         H_level = chance @ win  # (..., L)
     else:
@@ -410,9 +426,9 @@ def verified_training_error(n_real: int, n_synthetic: int, verifier_accuracy, *,
     """Test error of a linear classifier trained on real data plus verified synthetic labels.
 
     The task: y = +-1 with probability 1/2 each and x ~ N(y mu, I) in ``dim`` dimensions, with
-    |mu| = ``signal``; the Bayes error is Phi(-signal). The learner is the mean-difference
+    ``|mu| = signal``; the Bayes error is Phi(-signal). The learner is the mean-difference
     classifier sign(w . x), w = sum of y_i x_i over its training set, whose test error is
-    Phi(-w . mu / |w|). The training set holds ``n_real`` real examples and the synthetic
+    ``Phi(-w . mu / |w|)``. The training set holds ``n_real`` real examples and the synthetic
     examples a verifier keeps out of ``n_synthetic``: their inputs are real inputs, their labels
     come from a generator, the linear classifier sign(w_g . x) whose direction w_g makes the
     angle ``generator_angle`` with mu (so it errs with probability Phi(-signal cos angle)). The
@@ -431,7 +447,7 @@ def verified_training_error(n_real: int, n_synthetic: int, verifier_accuracy, *,
         Real examples (>= 0) and synthetic candidates (>= 0), not both zero.
     verifier_accuracy : float or array_like of floats in [0, 1]
     signal : float
-        |mu| > 0.
+        The norm of mu, > 0.
     generator_angle : float
         Radians in [0, pi/2): 0 is a generator as good as the Bayes classifier.
     dim : int
