@@ -13,7 +13,8 @@ import numpy as np
 
 from .validation import check_int, check_memory, check_real
 
-__all__ = ["zipf", "english_word_frequencies", "python_reference_paragraphs", "prose_paragraphs"]
+__all__ = ["zipf", "english_word_frequencies", "python_reference_paragraphs", "prose_paragraphs",
+           "pretraining_paragraphs", "docstring_paragraphs"]
 
 
 def zipf(K: int, exponent: float = 1.0) -> np.ndarray:
@@ -152,3 +153,90 @@ def prose_paragraphs(topics: dict[str, str]) -> list[str]:
                 continue
             paragraphs.append(" ".join(line.strip() for line in lines))
     return paragraphs
+
+
+#: The shipped pretraining corpus (see ``datasets/README.md``): English prose from the docstrings
+#: of the book's pinned scientific and Jupyter packages, its file, and the file's SHA-256.
+PRETRAINING_FILE = "docstrings_pretraining.txt.gz"
+PRETRAINING_SHA256 = "83e142054dafbb3faa9e415dd70e9bea57b4e0129f930316a0724e2d8dd0f94e"
+
+_ROLE = re.compile(r":[a-z]+(?::[a-z]+)*:`~?([^`<]*?)(?:\s*<[^>]*>)?`")  # :func:`name <target>` -> name
+_LITERAL = re.compile(r"``([^`]*)``")
+_PARAMETER = re.compile(r"^\s*[\w*, ]+ : \S")  # a numpydoc parameter line, "x : int"
+_PLAIN_WORD = re.compile(r"[A-Za-z][a-z]*[,.;:]?")
+
+
+def docstring_paragraphs(doc: str) -> list[str]:
+    """The English prose paragraphs of one (dedented) docstring.
+
+    Paragraphs are separated by blank lines. Section headings with their underlines are removed
+    (what follows them is kept); a paragraph is dropped when it holds an interactive-session
+    prompt (``>>>``), a directive or literal-block marker (``::``), or starts like markup
+    (``..``, a table or a bullet); numpydoc parameter lines
+    (``x : int``) are removed from it and their indented descriptions kept. Sphinx roles and
+    inline literals keep their text. What remains is kept when it has at least 8 words and at
+    least 80% of them are plain words (letters, with at most a trailing punctuation mark), which
+    leaves out formulas, code and tables. Lines are joined with single spaces.
+
+    >>> docstring_paragraphs("Sum of the array.\\n\\nParameters\\n----------\\n"
+    ...                      "a : array_like\\n    The values to add up, along the first axis of the array.")
+    ['The values to add up, along the first axis of the array.']
+    """
+    if not isinstance(doc, str):
+        raise TypeError(f"doc must be a str, got {type(doc).__name__}")
+    paragraphs = []
+    for block in re.split(r"\n\s*\n", doc):
+        lines = [line for line in block.split("\n") if line.strip()]
+        if len(lines) >= 2 and re.fullmatch(r"[-=~^]{3,}", lines[1].strip()):
+            lines = lines[2:]  # a heading and its underline
+        lines = [line for line in lines if not _PARAMETER.match(line)]
+        if not lines:
+            continue
+        text = " ".join(line.strip() for line in lines)
+        if ">>>" in text or "::" in text or text.startswith(("..", "|", "+-", "*", "-")):
+            continue
+        words = _LITERAL.sub(r"\1", _ROLE.sub(r"\1", text)).split()
+        text = " ".join(words)
+        if text.startswith(":"):
+            continue  # an option's description list (":name: : type ...")
+        if len(words) >= 8 and sum(bool(_PLAIN_WORD.fullmatch(word)) for word in words) >= 0.8 * len(words):
+            paragraphs.append(text)
+    return paragraphs
+
+
+def pretraining_paragraphs() -> list[str]:
+    """A general English corpus for pretraining: prose from the docstrings of pinned packages.
+
+    42,835 paragraphs and 1.3 million tokens (26 times the text of chapter 5) of
+    human-written technical English: the docstrings of numpy, scipy, sympy, scikit-learn,
+    matplotlib, IPython, Sphinx, Pygments, Jinja2, Altair and the Jupyter packages at the versions
+    pinned in ``requirements.txt``, read from their source files (nothing is imported), cleaned by
+    :func:`docstring_paragraphs` and deduplicated. All these packages are under permissive
+    licences (BSD-style; matplotlib's is PSF-based), whose notices are in
+    ``datasets/PRETRAINING-LICENSES.txt``.
+
+    The paragraphs are a fixed copy shipped with ``collapse_lib`` (gzip-compressed), written by
+    ``tools/snapshot_pretraining_corpus.py``; the installed packages are not read, so the text
+    and every number computed from it stay the same whatever versions a reader has installed.
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    RuntimeError
+        If the shipped file was modified (its SHA-256 differs from ``PRETRAINING_SHA256``).
+    """
+    import gzip
+    import hashlib
+    from importlib import resources
+
+    raw = resources.files("collapse_lib").joinpath("datasets", PRETRAINING_FILE).read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != PRETRAINING_SHA256:
+        raise RuntimeError(
+            f"collapse_lib/datasets/{PRETRAINING_FILE} has SHA-256 {digest}, expected "
+            f"{PRETRAINING_SHA256}: the shipped text was modified; restore it from the repository"
+        )
+    return gzip.decompress(raw).decode("utf-8").removesuffix("\n").split("\n")
