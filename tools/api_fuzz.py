@@ -285,6 +285,7 @@ COMPARISONS_BAD = Kind("mapping name -> (estimate, se, theory)", (
     {}, 3, None, {"a": (1.0, 0.1)}, {"a": (1.0, math.nan, 1.0)}, {"a": (1.0, -0.1, 1.0)},
     {"a": (math.nan, 0.1, 1.0)}, {"a": ("x", 0.1, 1.0)}, {3: (1.0, 0.1, 1.0)},
 ))
+STRENGTH = Kind("real >= 0 or inf", (math.nan, -math.inf, -1.0, -1e-9, "1", True, [0.5], None))
 TOPICS_BAD = Kind("dict of topic name to text", (3, None, ["lambda"], {"a": 3}, {1: "x"}))
 
 
@@ -512,6 +513,7 @@ CASES: tuple[Case, ...] = (
          dict(n_words=count(1, 100_000))),
     Case("data.prose_paragraphs", data.prose_paragraphs, dict(topics={"lambda": "lambda"}),
          dict(topics=TOPICS_BAD)),
+    Case("data.docstring_paragraphs", data.docstring_paragraphs, dict(doc="Some prose."), dict(doc=STRING)),
     # language models
     Case("language.tokenize", text.tokenize, dict(text="It's small."), dict(text=TEXT_BAD)),
     Case("language.Vocabulary", text.Vocabulary, dict(tokens=("<unk>", "<s>", "a")), dict(tokens=VOCAB_TOKENS_BAD)),
@@ -560,6 +562,29 @@ CASES: tuple[Case, ...] = (
          dict(model=MODEL_BAD, prompts=Kind("(batch, c >= n-1) token ids", blocks(6).bad + (TINY_BLOCKS[:, :1],), lambda: _bad_blocks(6)),
               continuations=Kind("(batch, length) token ids", blocks(6).bad + (TINY_BLOCKS[:2],),
                                  lambda: _bad_blocks(6)))),
+    Case("language.adapt", lm.adapt, dict(pretrained=TINY_MODEL, task=TINY_MODEL, strength=2.0),
+         dict(pretrained=MODEL_BAD, task=Kind("NGramModel of the same order and vocabulary",
+                                              MODEL_BAD.bad + (kneser_ney.train(TINY_BLOCKS, 6, n=2),
+                                                               kneser_ney.train(TINY_BLOCKS, 7, n=3))),
+              strength=STRENGTH)),
+    Case("language.self_consuming_generations(pretrained)", lm.self_consuming_generations,
+         dict(real_blocks=TINY_BLOCKS, vocab_size=6, generations=1, pretrained=TINY_MODEL, strength=2.0),
+         dict(pretrained=Kind("NGramModel of the loop's order and vocabulary",
+                              ("model", 3, np.zeros((3, 3)), kneser_ney.train(TINY_BLOCKS, 6, n=2))),
+              strength=STRENGTH)),
+    Case("language.population_generations", lm.population_generations,
+         dict(real_blocks=TINY_BLOCKS, vocab_size=6, generations=1, orders=(2, 3), start="split", reads="others",
+              discount=0.75, decoding="beam", beam_width=3, temperature=1.0, top_k=None, pretrained=None,
+              strength=2.0, rng=0),
+         dict(real_blocks=blocks(6), vocab_size=count(3), generations=count(0),
+              orders=Kind("2 to 16 model orders", (3, "33", None, [], [3], [3, 0], [3, 2.5], [3] * 17, [3, 30])),
+              start=choice("split", "all"), reads=choice("others", "pool", "self"),
+              discount=real(0, 1, low_open=True), decoding=choice("beam", "sample"),
+              beam_width=count(1, huge_ok=True), temperature=real(0.01, 100),
+              top_k=count(1, none_ok=True, huge_ok=True),
+              pretrained=Kind("NGramModel or a dict of one per order",
+                              ("model", 3, {3: TINY_MODEL}, {2: TINY_MODEL, 3: TINY_MODEL})),
+              strength=STRENGTH, rng=RNG)),
     # curation
     *(Case(f"curation.{f.__name__}", f, dict(p=[0.5, 0.3, 0.2], reward=[0.0, 1.0, 2.0], k=3),
            dict(p=PROBS_1D, reward=Kind("finite rewards, one per category",

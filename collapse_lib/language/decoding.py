@@ -112,6 +112,33 @@ def _top_by_lookup(model: NGramModel, ctx: np.ndarray, width: int) -> tuple[np.n
     return tok, prob
 
 
+def _top_memoised(model: NGramModel, ctx: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_top_tokens` for contexts of n-1 tokens, remembering the answer for each context asked.
+
+    For a model whose highest-order table is too large to list in full (a pretrained model): a
+    beam search asks about the same contexts again and again, so each is computed once per model.
+    """
+    cache = _TOP_CACHE.setdefault(model, {})
+    known_keys, known_tok, known_prob = cache.get(("asked", width), (np.empty(0, np.int64), None, None))
+    keys = _keys(ctx, model.vocab_size)
+    unique, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    pos = np.minimum(np.searchsorted(known_keys, unique), max(known_keys.size - 1, 0))
+    missing = known_keys[pos] != unique if known_keys.size else np.ones(unique.size, dtype=bool)
+    if missing.any():
+        new_tok, new_prob = _top_tokens(model, ctx[first[missing]], width)
+        if known_keys.size:
+            merged = np.concatenate([known_keys, unique[missing]])
+            order = np.argsort(merged, kind="stable")
+            known_keys = merged[order]
+            known_tok = np.concatenate([known_tok, new_tok])[order]
+            known_prob = np.concatenate([known_prob, new_prob])[order]
+        else:
+            known_keys, known_tok, known_prob = unique[missing], new_tok, new_prob
+        cache["asked", width] = (known_keys, known_tok, known_prob)
+    rows = np.searchsorted(known_keys, unique)[inverse.ravel()]
+    return known_tok[rows], known_prob[rows]
+
+
 def _draw_exact(model: NGramModel, ctx: np.ndarray, rng: np.random.Generator, levels: list | None = None) -> np.ndarray:
     """One draw from P(. | context) per context, without dense rows.
 
@@ -304,7 +331,7 @@ def continue_by_beam_search(model: NGramModel, prompts: np.ndarray, length: int,
     """:func:`beam_search` without checking its arguments, for loops that have checked them once."""
     batch, keep = prompts.shape[0], model.n - 1
     w = min(width, model.vocab_size - 1)  # a beam has at most V extensions
-    top = _top_by_lookup if _worth_a_table(model, w, batch * w * length) else _top_tokens
+    top = _top_by_lookup if _worth_a_table(model, w, batch * w * length) else _top_memoised
     scores = np.zeros((batch, 1))
     context = prompts[:, None, prompts.shape[1] - keep :]
     chosen, parents = [], []  # per step: the token each beam ends with, and the beam it extends

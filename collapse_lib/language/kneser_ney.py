@@ -47,9 +47,9 @@ class _Order:
     cumulative: np.ndarray  # 0, then the running sum of discounted, for drawing inside a row
     kept: np.ndarray  # 1 - backoff: the mass of the discounted counts, per context
     backoff: np.ndarray  # D T(h) / c(h): the weight of the lower order, per context
-    ngram_keys: np.ndarray  # sorted int64 keys of the k-grams (context, token)
-    ngram_counts: np.ndarray  # their counts c_k(h w)
-    context_totals: np.ndarray  # c_k(h), aligned with context_keys
+    ngram_keys: np.ndarray  # sorted int64 keys of the k-grams (context, token), aligned with discounted
+    ngram_counts: np.ndarray  # their counts c_k(h w) (an adapted model: the task text's counts)
+    context_totals: np.ndarray  # c_k(h), aligned with context_keys (an adapted model: the task's)
 
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity (decoding caches per model)
@@ -80,10 +80,10 @@ def _keys(windows: np.ndarray, base: int) -> np.ndarray:
     return keys
 
 
-def check_model(model) -> NGramModel:
-    """``model`` if it is an :class:`NGramModel`, else a ``TypeError``."""
+def check_model(model, name: str = "model") -> NGramModel:
+    """``model`` if it is an :class:`NGramModel`, else a ``TypeError`` naming the argument ``name``."""
     if not isinstance(model, NGramModel):
-        raise TypeError(f"model must be an NGramModel (from language.train), got {type(model).__name__}")
+        raise TypeError(f"{name} must be an NGramModel (from language.train), got {type(model).__name__}")
     return model
 
 
@@ -180,8 +180,8 @@ def _pointwise(model: NGramModel, ctx: np.ndarray, words: np.ndarray, levels: li
         safe = np.maximum(rows, 0)
         ngram = order.context_keys[safe] * model.vocab_size + words
         pos = np.minimum(np.searchsorted(order.ngram_keys, ngram), order.ngram_keys.size - 1)
-        count = np.where(order.ngram_keys[pos] == ngram, order.ngram_counts[pos], 0)
-        interpolated = order.backoff[safe] * prob + np.maximum(count - model.discount, 0) / order.context_totals[safe]
+        # The stored max(c - D, 0) / c(h) of the pair (it is aligned with ngram_keys), 0 if unseen.
+        interpolated = order.backoff[safe] * prob + np.where(order.ngram_keys[pos] == ngram, order.discounted[pos], 0)
         prob = np.where(rows >= 0, interpolated, prob)  # an unseen context backs off entirely
     return prob
 

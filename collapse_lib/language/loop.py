@@ -18,12 +18,13 @@ import numpy as np
 
 from ..schemes import Accumulate, AccumulateSubsample, Augment, Fresh, KeepReal, Replace, Scheme, as_scheme
 from ..validation import RNGLike, as_generator, check_choice, check_int, check_memory, check_real
+from .adaptation import adapt, check_strength
 from .decoding import check_temperature, continue_by_beam_search, continue_by_sampling
-from .kneser_ney import NGramModel, _pointwise, check_order, fit
+from .kneser_ney import NGramModel, _pointwise, check_model, check_order, fit
 from .text import check_blocks
 
 __all__ = ["GenerationsResult", "self_consuming_generations", "continuation_log_probability",
-           "MAX_LANGUAGE_GENERATIONS"]
+           "PopulationResult", "population_generations", "MAX_LANGUAGE_GENERATIONS"]
 
 #: Most generations of one language-model loop. Each trains a model and writes a corpus (about a
 #: second at the book's scale); the book runs 10 to 20, the paper 10.
@@ -65,6 +66,8 @@ def self_consuming_generations(
     top_k: int | None = None,
     candidates: int = 1,
     judge: NGramModel | str = "self",
+    pretrained: NGramModel | None = None,
+    strength: float = 10.0,
     rng: RNGLike = None,
 ) -> GenerationsResult:
     """Train, regenerate the training set with the model, retrain: Shumailov et al.'s protocol.
@@ -92,6 +95,12 @@ def self_consuming_generations(
     judge : NGramModel or "self", default "self"
         Who rates the candidates: the model that wrote them ("self") or a fixed model, for
         example one trained on other real text.
+    pretrained : NGramModel, optional
+        Shumailov et al.'s protocol with a pretrained model: every generation starts again from
+        ``pretrained`` and is fine-tuned on its training set (:func:`~collapse_lib.language.adapt`
+        with ``strength``), instead of being trained from scratch. Same order and vocabulary.
+    strength : float, default 10.0
+        The fine-tuning prior's strength tau (used with ``pretrained``).
     rng : numpy.random.Generator, int or None
         Used for sampling and for choosing blocks.
 
@@ -117,6 +126,7 @@ def self_consuming_generations(
         raise TypeError(f"judge must be 'self' or an NGramModel (from language.train), got {judge!r}")
     if isinstance(judge, NGramModel) and judge.vocab_size != vocab_size:
         raise ValueError(f"judge must use the same vocabulary (vocab_size {vocab_size}), got {judge.vocab_size}")
+    train_model = _trainer(pretrained, strength, vocab_size, n, discount)
     rng = as_generator(rng)
     count, length = real.shape
     if length < n - 1:
@@ -133,10 +143,8 @@ def self_consuming_generations(
         budget = scheme.budget
 
     def write(model: NGramModel) -> np.ndarray:
-        if decoding == "beam":
-            return continue_by_beam_search(model, real, length, beam_width)
         if candidates == 1:
-            return continue_by_sampling(model, real, length, temperature, top_k, rng)
+            return _write(model, real, decoding, beam_width, temperature, top_k, rng)
         prompts = np.repeat(real, candidates, axis=0)  # candidates of one prompt are adjacent
         drawn = continue_by_sampling(model, prompts, length, temperature, top_k, rng)
         scores = continuation_log_probability(model if judge == "self" else judge, prompts, drawn)
@@ -144,7 +152,7 @@ def self_consuming_generations(
         return drawn.reshape(count, candidates, length)[np.arange(count), best]
 
     data, kept = [real], [np.ones(count, dtype=bool)]
-    models = [fit(real, vocab_size, n, discount)]
+    models = [train_model(real)]
     pool, pool_real = [real], [kept[0]]  # everything so far (accumulate schemes)
     for _ in range(generations):
         synthetic = write(models[-1])
@@ -175,9 +183,156 @@ def self_consuming_generations(
                     train_set, is_real = train_set[chosen], is_real[chosen]
         data.append(train_set)
         kept.append(is_real)
-        models.append(fit(train_set, vocab_size, n, discount))
+        models.append(train_model(train_set))
     sizes = np.array([block.shape[0] for block in data])
     return GenerationsResult(data, kept, models, sizes, scheme)
+
+
+
+def _trainer(pretrained, strength, vocab_size: int, n: int, discount: float):
+    """The training step of a loop: Kneser–Ney from scratch, or fine-tuning ``pretrained``."""
+    strength = check_strength(strength)
+    if pretrained is None:
+        return lambda blocks: fit(blocks, vocab_size, n, discount)
+    check_model(pretrained, "pretrained")
+    if (pretrained.n, pretrained.vocab_size) != (n, vocab_size):
+        raise ValueError(f"pretrained must have the loop's order and vocabulary (n = {n}, vocab_size = "
+                         f"{vocab_size}), got n = {pretrained.n}, vocab_size = {pretrained.vocab_size}")
+    return lambda blocks: adapt(pretrained, fit(blocks, vocab_size, n, discount), strength)
+
+
+def _write(model: NGramModel, prompts: np.ndarray, decoding: str, beam_width: int, temperature: float,
+           top_k: int | None, rng: np.random.Generator) -> np.ndarray:
+    """Continue every prompt by as many tokens as it has: beam search or sampling."""
+    if decoding == "beam":
+        return continue_by_beam_search(model, prompts, prompts.shape[1], beam_width)
+    return continue_by_sampling(model, prompts, prompts.shape[1], temperature, top_k, rng)
+
+
+@dataclass(frozen=True)
+class PopulationResult:
+    """The training sets and models of a population of language models, generation first."""
+
+    data: list
+    """``data[t][i]``: model i's training blocks at generation t (generation 0: its real text)."""
+    writers: list
+    """``writers[t][i]``: who wrote each of those blocks, -1 for real text, j for model j."""
+    models: list
+    """``models[t][i]``: model i trained (or fine-tuned) on ``data[t][i]``."""
+    prompts: list
+    """``prompts[i]``: the real blocks model i continues every generation."""
+    reads: str
+
+
+def population_generations(
+    real_blocks,
+    vocab_size: int,
+    generations: int,
+    *,
+    orders=(3, 3),
+    start: str = "split",
+    reads: str = "others",
+    discount: float = 0.75,
+    decoding: str = "beam",
+    beam_width: int = 5,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    pretrained: NGramModel | dict | None = None,
+    strength: float = 10.0,
+    rng: RNGLike = None,
+) -> PopulationResult:
+    """Several language models trained, generation after generation, on each other's text.
+
+    Generation 0: model i (of order ``orders[i]``) trains on its real text: its own share of the
+    real blocks (``start="split"``, the blocks cut into as many consecutive parts as there are
+    models) or all of them (``"all"``). At every later generation each model continues its
+    real prompts (as in :func:`self_consuming_generations`), and each model then trains afresh on
+
+    - ``reads="others"``: the text the *other* models wrote, all of it (two models: each
+      learns only from the other);
+    - ``reads="pool"``: as many blocks as it has prompts, drawn without replacement from a
+      shared pool of everything the population wrote this generation (its own text included);
+    - ``reads="self"``: its own text, which is the single-model loop run side by side.
+
+    Parameters
+    ----------
+    real_blocks : array_like of int, shape (blocks, length)
+    vocab_size : int
+    generations : int
+        Number of regenerations (>= 0).
+    orders : sequence of int, default (3, 3)
+        One Kneser–Ney order per model (at least 2 models).
+    start : {"split", "all"}
+    reads : {"others", "pool", "self"}
+    discount, decoding, beam_width, temperature, top_k
+        As in :func:`self_consuming_generations`.
+    pretrained : NGramModel or dict of int to NGramModel, optional
+        Fine-tune a pretrained model every generation instead of training from scratch: one
+        model, or one per order (a dict order -> model).
+    strength : float, default 10.0
+        The fine-tuning prior's strength (with ``pretrained``).
+    rng : numpy.random.Generator, int or None
+
+    Returns
+    -------
+    PopulationResult
+    """
+    vocab_size = check_int(vocab_size, "vocab_size", minimum=3)
+    real = check_blocks(real_blocks, "real_blocks", vocab_size)
+    generations = check_int(generations, "generations", minimum=0, maximum=MAX_LANGUAGE_GENERATIONS)
+    if isinstance(orders, str | bytes) or not hasattr(orders, "__len__"):
+        raise TypeError(f"orders must be a sequence of model orders, one per model, got {type(orders).__name__}")
+    orders = list(orders)
+    for i, order in enumerate(orders):
+        try:
+            orders[i] = check_order(order, vocab_size)
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"orders[{i}]: {error}") from None
+    if not 2 <= len(orders) <= 16:
+        raise ValueError(f"orders must name 2 to 16 models, got {len(orders)}")
+    start = check_choice(start, "start", ("split", "all"))
+    reads = check_choice(reads, "reads", ("others", "pool", "self"))
+    discount = check_real(discount, "discount", low=0, high=1, low_open=True)
+    decoding = check_choice(decoding, "decoding", ("beam", "sample"))
+    beam_width = check_int(beam_width, "beam_width", minimum=1)
+    temperature = check_temperature(temperature)
+    top_k = None if top_k is None else check_int(top_k, "top_k", minimum=1)
+    strength = check_strength(strength)
+    if pretrained is not None and not isinstance(pretrained, dict):
+        pretrained = {order: check_model(pretrained, "pretrained") for order in set(orders)}
+    if pretrained is not None and set(orders) - set(pretrained):
+        raise ValueError(f"pretrained must hold a model for every order in {sorted(set(orders))}")
+    trainers = {order: _trainer(None if pretrained is None else pretrained[order], strength, vocab_size, order,
+                                discount) for order in set(orders)}
+    rng = as_generator(rng)
+    m, (count, length) = len(orders), real.shape
+    if length < max(orders) - 1:
+        raise ValueError(f"real_blocks need at least {max(orders) - 1} tokens to prompt the models, got {length}")
+    if start == "split" and count < m:
+        raise ValueError(f"start='split' needs at least one real block per model ({m}), got {count}")
+    check_memory(8.0 * real.size * (m if start == "all" else 1) * 3 * (generations + 1), "generations",
+                 "every generation's text")
+    prompts = np.array_split(real, m) if start == "split" else [real] * m
+    data = [list(prompts)]
+    writers = [[np.full(p.shape[0], -1) for p in prompts]]
+    models = [[trainers[order](block) for order, block in zip(orders, prompts)]]
+    for _ in range(generations):
+        written = [_write(model, p, decoding, beam_width, temperature, top_k, rng)
+                   for model, p in zip(models[-1], prompts)]
+        authors = [np.full(w.shape[0], i) for i, w in enumerate(written)]
+        if reads == "self":
+            train_sets, sources = written, authors
+        elif reads == "others":
+            train_sets = [np.concatenate([w for j, w in enumerate(written) if j != i]) for i in range(m)]
+            sources = [np.concatenate([a for j, a in enumerate(authors) if j != i]) for i in range(m)]
+        else:
+            pool, pool_authors = np.concatenate(written), np.concatenate(authors)
+            chosen = [rng.choice(pool.shape[0], size=p.shape[0], replace=False) for p in prompts]
+            train_sets, sources = [pool[c] for c in chosen], [pool_authors[c] for c in chosen]
+        data.append(list(train_sets))
+        writers.append(list(sources))
+        models.append([trainers[order](block) for order, block in zip(orders, train_sets)])
+    return PopulationResult(data, writers, models, prompts, reads)
 
 
 def continuation_log_probability(model: NGramModel, prompts: np.ndarray, continuations: np.ndarray) -> np.ndarray:

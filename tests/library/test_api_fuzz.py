@@ -55,7 +55,8 @@ def test_every_public_function_is_fuzzed():
 #: reader), the abstract scheme base, the argument-free schemes, and the data loader without arguments.
 NOT_FUZZED = {"AbsorptionSample", "AbsorptionResult", "GaussianChain", "LoopResult", "ModelFamily", "Scheme",
               "Replace", "Augment", "Accumulate", "Agreement", "DisagreementError", "GenerationsResult",
-              "NGramModel", "python_reference_paragraphs", "MixtureChain", "ImageModel", "ImageLoopResult"}
+              "NGramModel", "python_reference_paragraphs", "MixtureChain", "ImageModel", "ImageLoopResult",
+              "PopulationResult", "pretraining_paragraphs"}
 
 
 def test_every_bad_value_of_the_table_gets_a_clear_error(runner):

@@ -202,6 +202,23 @@ def test_top_tokens_by_table_lookup_equal_the_direct_search(n):
         np.testing.assert_allclose(looked_up[1], -np.sort(-dense, axis=1)[:, :width], rtol=1e-12)
 
 
+def test_remembered_top_tokens_equal_the_direct_search():
+    # Contexts asked in several calls, overlapping and repeated, in any order: each answer is
+    # computed once and must equal the direct search.
+    from collapse_lib.language import decoding
+
+    model, V = random_model(n=3, seed=7, words=9, length=600)
+    rng = np.random.default_rng(4)
+    for call in range(4):
+        contexts = rng.integers(0, V, size=(50 + 40 * call, 2))
+        remembered = decoding._top_memoised(model, contexts, 3)
+        direct = decoding._top_tokens(model, contexts, 3)
+        np.testing.assert_array_equal(remembered[0], direct[0])
+        np.testing.assert_array_equal(remembered[1], direct[1])
+    asked = decoding._TOP_CACHE[model]["asked", 3][0]
+    assert np.all(np.diff(asked) > 0)  # sorted, each context once
+
+
 def test_decoding_with_and_without_top_tables_is_identical():
     # A beam search or low-temperature sampling long enough to build the top tables must give
     # exactly what the direct search gives.
