@@ -178,9 +178,9 @@ def docstring_paragraphs(doc: str) -> list[str]:
     least 80% of them are plain words (letters, with at most a trailing punctuation mark), which
     leaves out formulas, code and tables. Lines are joined with single spaces.
 
-    >>> docstring_paragraphs("Sum of the array.\\n\\nParameters\\n----------\\n"
-    ...                      "a : array_like\\n    The values to add up, along the first axis of the array.")
-    ['The values to add up, along the first axis of the array.']
+    >>> doc = "Sum.\\n\\nx : int\\n    The numbers to add up, in any order."
+    >>> docstring_paragraphs(doc)
+    ['The numbers to add up, in any order.']
     """
     if not isinstance(doc, str):
         raise TypeError(f"doc must be a str, got {type(doc).__name__}")

@@ -571,7 +571,7 @@ CASES: tuple[Case, ...] = (
          dict(real_blocks=TINY_BLOCKS, vocab_size=6, generations=1, pretrained=TINY_MODEL, strength=2.0),
          dict(pretrained=Kind("NGramModel of the loop's order and vocabulary",
                               ("model", 3, np.zeros((3, 3)), kneser_ney.train(TINY_BLOCKS, 6, n=2))),
-              strength=STRENGTH)),
+              strength=STRENGTH, measure=Kind("callable or None", (3, "f", [len])), keep_models=BOOL)),
     Case("language.population_generations", lm.population_generations,
          dict(real_blocks=TINY_BLOCKS, vocab_size=6, generations=1, orders=(2, 3), start="split", reads="others",
               discount=0.75, decoding="beam", beam_width=3, temperature=1.0, top_k=None, pretrained=None,

@@ -33,7 +33,7 @@ import math
 
 import numpy as np
 
-from .kneser_ney import NGramModel, _context_rows, _Order, check_model
+from .kneser_ney import NGramModel, _Order, check_model
 
 __all__ = ["adapt", "adaptation_weights", "check_strength"]
 
@@ -62,36 +62,45 @@ def check_strength(strength) -> float:
     return strength
 
 
+def _merge_sorted(big: np.ndarray, small: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The sorted union of two sorted arrays of distinct keys, and where each input's keys sit in
+    it. Linear in the big array (no sort of it), which is the pretrained model's table."""
+    pos = np.searchsorted(big, small)
+    found = pos < big.size
+    found[found] = big[pos[found]] == small[found]
+    new = small[~found]
+    union = np.insert(big, pos[~found], new)
+    # Each big key moves right by the number of new keys inserted before it.
+    where_big = np.arange(big.size) + np.searchsorted(new, big, side="left")
+    where_small = np.searchsorted(union, small)
+    return union, where_big, where_small
+
+
 def _mix_order(task: _Order, pre: _Order, strength: float, vocab_size: int) -> _Order:
     """One order of the adapted model: both tables' contexts, discounted parts and back-off
-    weights mixed context by context."""
-    contexts = np.union1d(task.context_keys, pre.context_keys)
-    row_task, row_pre = _context_rows(task, contexts), _context_rows(pre, contexts)
-    seen_task, seen_pre = row_task >= 0, row_pre >= 0
-    task_counts = np.where(seen_task, task.context_totals[np.maximum(row_task, 0)], 0.0)
+    weights mixed context by context (0 < strength < inf)."""
+    contexts, at_pre, at_task = _merge_sorted(pre.context_keys, task.context_keys)
+    task_counts = np.zeros(contexts.size)
+    task_counts[at_task] = task.context_totals
     lam = adaptation_weights(task_counts, strength)
     # A context a model never saw backs off entirely: nothing kept, back-off weight 1.
-    kept_task = np.where(seen_task, task.kept[np.maximum(row_task, 0)], 0.0)
-    kept_pre = np.where(seen_pre, pre.kept[np.maximum(row_pre, 0)], 0.0)
-    back_task = np.where(seen_task, task.backoff[np.maximum(row_task, 0)], 1.0)
-    back_pre = np.where(seen_pre, pre.backoff[np.maximum(row_pre, 0)], 1.0)
+    kept_task, kept_pre = np.zeros(contexts.size), np.zeros(contexts.size)
+    kept_task[at_task], kept_pre[at_pre] = task.kept, pre.kept
+    back_task, back_pre = np.ones(contexts.size), np.ones(contexts.size)
+    back_task[at_task], back_pre[at_pre] = task.backoff, pre.backoff
     kept = lam * kept_task + (1 - lam) * kept_pre
     backoff = lam * back_task + (1 - lam) * back_pre
-
     # The discounted entries of both tables, weighted by their context's lambda, summed per pair.
-    weight_task = lam[np.searchsorted(contexts, task.ngram_keys // vocab_size)]
-    weight_pre = 1 - lam[np.searchsorted(contexts, pre.ngram_keys // vocab_size)]
-    keys = np.concatenate([task.ngram_keys, pre.ngram_keys])
-    values = np.concatenate([weight_task * task.discounted, weight_pre * pre.discounted])
-    nonzero = np.concatenate([weight_task > 0, weight_pre > 0])  # a model with weight 0 adds no entries
-    keys, inverse = np.unique(keys[nonzero], return_inverse=True)
-    discounted = np.bincount(inverse, weights=values[nonzero], minlength=keys.size)
-    indptr = np.searchsorted(keys // vocab_size, np.concatenate([contexts, [np.iinfo(np.int64).max]]))
-    indptr[-1] = keys.size
-    # The task's own counts, kept for reference (0 where the task text never saw the pair).
-    position = np.minimum(np.searchsorted(task.ngram_keys, keys), max(task.ngram_keys.size - 1, 0))
-    in_task = task.ngram_keys.size > 0 and task.ngram_keys[position] == keys
-    ngram_counts = np.where(in_task, task.ngram_counts[position], 0) if task.ngram_keys.size else np.zeros(keys.size)
+    keys, entry_pre, entry_task = _merge_sorted(pre.ngram_keys, task.ngram_keys)
+    row_pre = np.repeat(at_pre, np.diff(pre.indptr))  # each entry's context, in the union
+    row_task = np.repeat(at_task, np.diff(task.indptr))
+    discounted = np.zeros(keys.size)
+    discounted[entry_pre] = (1 - lam[row_pre]) * pre.discounted
+    discounted[entry_task] += lam[row_task] * task.discounted
+    indptr = np.searchsorted(keys // vocab_size, contexts)
+    indptr = np.append(indptr, keys.size)
+    ngram_counts = np.zeros(keys.size, dtype=task.ngram_counts.dtype)
+    ngram_counts[entry_task] = task.ngram_counts  # the task's own counts, for reference
     return _Order(contexts, indptr, keys % vocab_size, discounted, np.concatenate([[0.0], np.cumsum(discounted)]),
                   kept, backoff, keys, ngram_counts, task_counts)
 
@@ -122,6 +131,10 @@ def adapt(pretrained: NGramModel, task: NGramModel, strength: float) -> NGramMod
     if (pretrained.n, pretrained.vocab_size) != (task.n, task.vocab_size):
         raise ValueError(f"pretrained and task must have the same order and vocabulary, got n = {pretrained.n}, "
                          f"vocab_size = {pretrained.vocab_size} and n = {task.n}, vocab_size = {task.vocab_size}")
+    if strength == 0:
+        return task
+    if math.isinf(strength):
+        return pretrained
     V = task.vocab_size
     orders = tuple(_mix_order(t, p, strength, V) for t, p in zip(task.orders, pretrained.orders))
     lam = float(adaptation_weights(task.tokens, strength))

@@ -50,13 +50,14 @@ def _top_tokens(model: NGramModel, ctx: np.ndarray, width: int) -> tuple[np.ndar
     uctx = ctx[first]
     c = ctx.shape[1]
     cand_ctx = [np.repeat(np.arange(unique.size), width)]
-    cand_tok = [np.tile(np.argsort(-model.unigram, kind="stable")[:width], unique.size)]
+    cand_tok = [np.tile(_unigram_top(model, width), unique.size)]
     for k, (order, rows) in enumerate(zip(model.orders, _level_rows(model, uctx)), start=2):
         seen = np.flatnonzero(rows >= 0)
-        if k == c + 1:  # the context's own order: every token seen after it
+        if k == c + 1:  # the context's own order: the tokens seen after it that can reach the top
             idx, owner = ragged_ranges(order.indptr[rows[seen]], np.diff(order.indptr)[rows[seen]])
-            cand_ctx.append(seen[owner])
-            cand_tok.append(order.indices[idx])
+            keep = _could_be_top(model, order, uctx[seen], rows[seen], idx, owner, width)
+            cand_ctx.append(seen[owner[keep]])
+            cand_tok.append(order.indices[idx[keep]])
         else:  # a lower order: its cached top list
             cand_ctx.append(np.repeat(seen, width))
             cand_tok.append(_order_top(model, k, width)[0][rows[seen]].ravel())
@@ -67,6 +68,34 @@ def _top_tokens(model: NGramModel, ctx: np.ndarray, width: int) -> tuple[np.ndar
     owner, tok, prob = owner[best], tok[best], prob[best]
     take = np.searchsorted(owner, np.arange(unique.size))[:, None] + np.arange(width)[None, :]
     return tok[take][inverse.ravel()], prob[take][inverse.ravel()]
+
+
+def _unigram_top(model: NGramModel, width: int) -> np.ndarray:
+    """The ``width`` most probable tokens of the unigram distribution, ties to the smaller id (cached)."""
+    cache = _TOP_CACHE.setdefault(model, {})
+    if ("unigram", width) not in cache:
+        cache["unigram", width] = np.argsort(-model.unigram, kind="stable")[:width]
+    return cache["unigram", width]
+
+
+def _could_be_top(model: NGramModel, order, ctx: np.ndarray, rows: np.ndarray, idx: np.ndarray, owner: np.ndarray,
+                  width: int) -> np.ndarray:
+    """Which entries of the contexts' rows can be among their ``width`` most probable tokens.
+
+    P(x | h) = d(h, x) + b(h) P'(x | h'), with d the discounted count, b the back-off weight and P'
+    the lower order. The ``width`` tokens most probable under P' (they are candidates anyway) give a
+    floor T(h): the smallest of their P(. | h). A token outside that list has P' at most the list's
+    smallest value L(h'), so if d(h, x) + b(h) L(h') < T(h) it cannot reach the top (exact: such a
+    token is strictly below the width-th best). Long rows, as after common contexts of a large
+    pretrained model, shrink to a few entries.
+    """
+    if idx.size <= width * rows.size:  # short rows: nothing worth pruning
+        return np.ones(idx.size, dtype=bool)
+    lower_tok, lower_prob = _top_by_lookup(model, ctx[:, 1:], width)
+    owners = np.repeat(np.arange(rows.size), lower_tok.shape[1])
+    floor = _pointwise(model, ctx[owners], lower_tok.ravel()).reshape(lower_tok.shape).min(axis=1)
+    ceiling = order.discounted[idx] + order.backoff[rows][owner] * lower_prob[owner, -1]
+    return ceiling >= floor[owner]
 
 
 def _order_top(model: NGramModel, k: int, width: int) -> tuple[np.ndarray, np.ndarray]:
@@ -80,18 +109,20 @@ def _order_top(model: NGramModel, k: int, width: int) -> tuple[np.ndarray, np.nd
     return cache[k, width]
 
 
-def _worth_a_table(model: NGramModel, width: int, queries: int) -> bool:
+def _worth_a_table(model: NGramModel, width: int, queries: int, margin: int = 1) -> bool:
     """Whether to compute the top lists of every context of the highest order once (:func:`_top_by_lookup`).
 
-    Worth it when the contexts still to be asked about outnumber the table's contexts (a beam
-    search of a whole corpus asks about every context many times) and the table stays small.
+    Worth it when the questions still to come outnumber the table's contexts (``margin`` times
+    over) and the table stays small. A beam search, which can remember what it asked instead
+    (:func:`_top_memoised`), asks for a margin of 4: a pretrained model has far more contexts than
+    a beam search visits, and its beams ask about the same few contexts again and again.
     """
     if model.n < 2:
         return False
     if (model.n, width) in _TOP_CACHE.get(model, {}):  # computed already, by an earlier call
         return True
     contexts = model.orders[-1].context_keys.size
-    return queries >= contexts and contexts * width <= TOP_TABLE_ENTRIES
+    return queries >= margin * contexts and contexts * width <= TOP_TABLE_ENTRIES
 
 
 def _top_by_lookup(model: NGramModel, ctx: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
@@ -101,7 +132,7 @@ def _top_by_lookup(model: NGramModel, ctx: np.ndarray, width: int) -> tuple[np.n
     it was not (an unseen context backs off entirely), and so on down to the unigram. So the top
     list of h is the cached list of its longest seen suffix.
     """
-    order_unigram = np.argsort(-model.unigram, kind="stable")[:width]
+    order_unigram = _unigram_top(model, width)
     tok = np.broadcast_to(order_unigram, (ctx.shape[0], width)).copy()
     prob = np.broadcast_to(model.unigram[order_unigram], (ctx.shape[0], width)).copy()
     for k, rows in enumerate(_level_rows(model, ctx), start=2):  # low to high: the longest seen suffix wins
@@ -331,7 +362,7 @@ def continue_by_beam_search(model: NGramModel, prompts: np.ndarray, length: int,
     """:func:`beam_search` without checking its arguments, for loops that have checked them once."""
     batch, keep = prompts.shape[0], model.n - 1
     w = min(width, model.vocab_size - 1)  # a beam has at most V extensions
-    top = _top_by_lookup if _worth_a_table(model, w, batch * w * length) else _top_memoised
+    top = _top_by_lookup if _worth_a_table(model, w, batch * w * length, margin=4) else _top_memoised
     scores = np.zeros((batch, 1))
     context = prompts[:, None, prompts.shape[1] - keep :]
     chosen, parents = [], []  # per step: the token each beam ends with, and the beam it extends

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..schemes import Accumulate, AccumulateSubsample, Augment, Fresh, KeepReal, Replace, Scheme, as_scheme
-from ..validation import RNGLike, as_generator, check_choice, check_int, check_memory, check_real
+from ..validation import RNGLike, as_generator, check_bool, check_choice, check_int, check_memory, check_real
 from .adaptation import adapt, check_strength
 from .decoding import check_temperature, continue_by_beam_search, continue_by_sampling
 from .kneser_ney import NGramModel, _pointwise, check_model, check_order, fit
@@ -46,10 +46,13 @@ class GenerationsResult:
     kept: list
     """Which blocks of each training set are real text (bool arrays aligned with ``data``)."""
     models: list
-    """The model trained on each generation's data (:class:`NGramModel`)."""
+    """The model trained on each generation's data (:class:`NGramModel`); with
+    ``keep_models=False`` only the first and the last, ``None`` in between."""
     train_sizes: np.ndarray
     """Number of training blocks of each generation, shape (generations + 1,)."""
     scheme: Scheme
+    measures: list | None = None
+    """``measure(model)`` of every generation's model, when a ``measure`` was given."""
 
 
 def self_consuming_generations(
@@ -68,6 +71,8 @@ def self_consuming_generations(
     judge: NGramModel | str = "self",
     pretrained: NGramModel | None = None,
     strength: float = 10.0,
+    measure=None,
+    keep_models: bool = True,
     rng: RNGLike = None,
 ) -> GenerationsResult:
     """Train, regenerate the training set with the model, retrain: Shumailov et al.'s protocol.
@@ -101,6 +106,12 @@ def self_consuming_generations(
         with ``strength``), instead of being trained from scratch. Same order and vocabulary.
     strength : float, default 10.0
         The fine-tuning prior's strength tau (used with ``pretrained``).
+    measure : callable, optional
+        Called with every generation's model as soon as it is trained (for example its
+        held-out perplexity); the results are ``GenerationsResult.measures``.
+    keep_models : bool, default True
+        False keeps only the first and the last model: a fine-tuned model carries the
+        pretrained model's tables, tens of megabytes each, so a long run would hold them all.
     rng : numpy.random.Generator, int or None
         Used for sampling and for choosing blocks.
 
@@ -127,6 +138,9 @@ def self_consuming_generations(
     if isinstance(judge, NGramModel) and judge.vocab_size != vocab_size:
         raise ValueError(f"judge must use the same vocabulary (vocab_size {vocab_size}), got {judge.vocab_size}")
     train_model = _trainer(pretrained, strength, vocab_size, n, discount)
+    if measure is not None and not callable(measure):
+        raise TypeError(f"measure must be a callable taking a model, got {type(measure).__name__}")
+    keep_models = check_bool(keep_models, "keep_models")
     rng = as_generator(rng)
     count, length = real.shape
     if length < n - 1:
@@ -153,6 +167,7 @@ def self_consuming_generations(
 
     data, kept = [real], [np.ones(count, dtype=bool)]
     models = [train_model(real)]
+    measures = None if measure is None else [measure(models[0])]
     pool, pool_real = [real], [kept[0]]  # everything so far (accumulate schemes)
     for _ in range(generations):
         synthetic = write(models[-1])
@@ -184,8 +199,12 @@ def self_consuming_generations(
         data.append(train_set)
         kept.append(is_real)
         models.append(train_model(train_set))
+        if measure is not None:
+            measures.append(measure(models[-1]))
+        if not keep_models and len(models) > 2:
+            models[-2] = None  # the model that wrote this generation's text is no longer needed
     sizes = np.array([block.shape[0] for block in data])
-    return GenerationsResult(data, kept, models, sizes, scheme)
+    return GenerationsResult(data, kept, models, sizes, scheme, measures)
 
 
 

@@ -129,6 +129,22 @@ def test_fine_tuning_loop_starts_every_generation_from_the_pretrained_model():
         lm.self_consuming_generations(blocks, V, 1, pretrained=pre, strength=-2.0)
 
 
+def test_a_loop_can_measure_every_model_and_keep_only_the_ends():
+    pre, _, V = two_models()
+    blocks = np.random.default_rng(7).integers(2, V, size=(12, 16))
+    full = lm.self_consuming_generations(blocks, V, 4, pretrained=pre, strength=3.0, rng=0)
+    lean = lm.self_consuming_generations(blocks, V, 4, pretrained=pre, strength=3.0, rng=0, keep_models=False,
+                                         measure=lambda model: lm.corpus_perplexity(model, blocks))
+    assert full.measures is None
+    assert lean.measures == [lm.corpus_perplexity(model, blocks) for model in full.models]
+    assert lean.models[1:-1] == [None] * 3 and lean.models[0] is not None and lean.models[-1] is not None
+    assert np.array_equal(lean.data, full.data)
+    with pytest.raises(TypeError, match="measure must be a callable"):
+        lm.self_consuming_generations(blocks, V, 1, measure=3)
+    with pytest.raises(TypeError, match="keep_models"):
+        lm.self_consuming_generations(blocks, V, 1, keep_models="no")
+
+
 @pytest.mark.parametrize("reads", ["others", "pool", "self"])
 def test_population_of_models_reads_what_the_protocol_says(reads):
     _, _, V = two_models()

@@ -202,6 +202,23 @@ def test_top_tokens_by_table_lookup_equal_the_direct_search(n):
         np.testing.assert_allclose(looked_up[1], -np.sort(-dense, axis=1)[:, :width], rtol=1e-12)
 
 
+@pytest.mark.parametrize("width", [1, 3, 8])
+def test_top_tokens_of_long_rows_equal_the_dense_distribution(width):
+    # Rows far longer than the width (a large vocabulary, much text) are pruned before scoring;
+    # the top lists must still be exactly those of the dense rows, ties to the smaller id.
+    model, V = random_model(n=3, seed=9, words=30, length=40_000)
+    assert np.diff(model.orders[-1].indptr).mean() > 2 * width
+    from collapse_lib.language import decoding
+
+    rng = np.random.default_rng(5)
+    contexts = np.concatenate([rng.integers(2, V, size=(200, 2)), np.full((1, 2), lm.BOS)])
+    tok, prob = decoding._top_tokens(model, contexts, width)
+    dense = lm.next_token_probabilities(model, contexts)
+    order = np.lexsort((np.broadcast_to(np.arange(V), dense.shape), -dense), axis=1)[:, :width]
+    np.testing.assert_array_equal(tok, order)
+    np.testing.assert_allclose(prob, np.take_along_axis(dense, order, axis=1), rtol=1e-12)
+
+
 def test_remembered_top_tokens_equal_the_direct_search():
     # Contexts asked in several calls, overlapping and repeated, in any order: each answer is
     # computed once and must equal the direct search.
