@@ -77,6 +77,17 @@ WRONG_CODE = {
                                      "    m = weights @ means\n"
                                      "    v = weights @ (sds**2 + means**2) - m**2\n"
                                      "    return np.sqrt(max(2 * v - 2 * np.sqrt(v) * np.sqrt(v), 0.0))\n",
+    # Chapter 7: the density Phi^k instead of its derivative (the best of k + 1, unnormalised).
+    "ex-curation-best-of-k": "def best_of_k_moments(k):\n"
+                             "    def density(x):\n"
+                             "        return k * scipy.stats.norm.pdf(x) * scipy.stats.norm.cdf(x) ** k\n"
+                             "    mean = scipy.integrate.quad(lambda x: x * density(x), -12, 15)[0]\n"
+                             "    second = scipy.integrate.quad(lambda x: x**2 * density(x), -12, 15)[0]\n"
+                             "    return mean, second - mean**2\n",
+    # Chapter 7: verified labels treated as independent noise (no pull towards the generator).
+    "ex-curation-verifier": "def error_at_scale(a, signal, angle):\n"
+                            "    eps = scipy.stats.norm.cdf(-signal * np.cos(angle))\n"
+                            "    return scipy.stats.norm.cdf(-signal) if a > eps else scipy.stats.norm.cdf(signal)\n",
     # Chapter 6: Scott's rule instead of Silverman's.
     "ex-expressivity-silverman": "measured_growth, variance_ratios = [], []\n"
                                  "for n_value in [20, 100, 500]:\n"

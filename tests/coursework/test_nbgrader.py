@@ -48,8 +48,9 @@ def submission(source: nbformat.NotebookNode, release: nbformat.NotebookNode, st
 
 
 #: Two course folders graded side by side (one kernel per core), balanced by chapter run time.
-COURSES = ({"05_language_models", "06_expressivity_and_approximation"},
-           {"01_self_consuming_loop", "02_discrete_absorption", "03_gaussian_collapse", "04_breaking_the_loop"})
+COURSES = ({"01_self_consuming_loop", "05_language_models", "07_curation_and_verification"},
+           {"02_discrete_absorption", "03_gaussian_collapse", "04_breaking_the_loop",
+            "06_expressivity_and_approximation"})
 
 
 def grade_course(folder, names: list[str]) -> dict:
