@@ -83,6 +83,19 @@ PYTHON_REFERENCE_FILE = f"python_reference_{PYTHON_REFERENCE_RELEASE}.txt"
 PYTHON_REFERENCE_SHA256 = "1fe29a7552855bddee0c491509cbc736defff4c1984da3a67e6d0123cb19eae2"
 
 
+def _read_shipped(name: str, sha256: str) -> bytes:
+    """The bytes of ``collapse_lib/datasets/<name>``, or a RuntimeError if their SHA-256 is not ``sha256``."""
+    import hashlib
+    from importlib import resources
+
+    raw = resources.files("collapse_lib").joinpath("datasets", name).read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != sha256:
+        raise RuntimeError(f"collapse_lib/datasets/{name} has SHA-256 {digest}, expected {sha256}: the shipped "
+                           "text was modified; restore it from the repository")
+    return raw
+
+
 def python_reference_paragraphs() -> list[str]:
     """Paragraphs of English prose from the Python Language Reference (Python 3.11.7).
 
@@ -107,16 +120,7 @@ def python_reference_paragraphs() -> list[str]:
     RuntimeError
         If the shipped file was modified (its SHA-256 differs from ``PYTHON_REFERENCE_SHA256``).
     """
-    import hashlib
-    from importlib import resources
-
-    raw = resources.files("collapse_lib").joinpath("datasets", PYTHON_REFERENCE_FILE).read_bytes()
-    digest = hashlib.sha256(raw).hexdigest()
-    if digest != PYTHON_REFERENCE_SHA256:
-        raise RuntimeError(
-            f"collapse_lib/datasets/{PYTHON_REFERENCE_FILE} has SHA-256 {digest}, expected "
-            f"{PYTHON_REFERENCE_SHA256}: the shipped text was modified; restore it from the repository"
-        )
+    raw = _read_shipped(PYTHON_REFERENCE_FILE, PYTHON_REFERENCE_SHA256)
     return raw.decode("utf-8").removesuffix("\n").split("\n")  # not splitlines(): it also splits at \x0c, \u2028, ...
 
 
@@ -229,14 +233,6 @@ def pretraining_paragraphs() -> list[str]:
         If the shipped file was modified (its SHA-256 differs from ``PRETRAINING_SHA256``).
     """
     import gzip
-    import hashlib
-    from importlib import resources
 
-    raw = resources.files("collapse_lib").joinpath("datasets", PRETRAINING_FILE).read_bytes()
-    digest = hashlib.sha256(raw).hexdigest()
-    if digest != PRETRAINING_SHA256:
-        raise RuntimeError(
-            f"collapse_lib/datasets/{PRETRAINING_FILE} has SHA-256 {digest}, expected "
-            f"{PRETRAINING_SHA256}: the shipped text was modified; restore it from the repository"
-        )
+    raw = _read_shipped(PRETRAINING_FILE, PRETRAINING_SHA256)
     return gzip.decompress(raw).decode("utf-8").removesuffix("\n").split("\n")

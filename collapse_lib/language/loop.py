@@ -125,11 +125,8 @@ def self_consuming_generations(
     generations = check_int(generations, "generations", minimum=0, maximum=MAX_LANGUAGE_GENERATIONS)
     scheme = as_scheme(scheme)
     n = check_order(n, vocab_size)
-    discount = check_real(discount, "discount", low=0, high=1, low_open=True)
-    decoding = check_choice(decoding, "decoding", ("beam", "sample"))
-    beam_width = check_int(beam_width, "beam_width", minimum=1)
-    temperature = check_temperature(temperature)
-    top_k = None if top_k is None else check_int(top_k, "top_k", minimum=1)
+    discount, decoding, beam_width, temperature, top_k = _check_writing(discount, decoding, beam_width, temperature,
+                                                                         top_k)
     candidates = check_int(candidates, "candidates", minimum=1, maximum=1000)
     if candidates > 1 and decoding != "sample":
         raise ValueError("candidates > 1 needs decoding='sample' (beam search writes one continuation per prompt)")
@@ -206,6 +203,15 @@ def self_consuming_generations(
     sizes = np.array([block.shape[0] for block in data])
     return GenerationsResult(data, kept, models, sizes, scheme, measures)
 
+
+
+def _check_writing(discount, decoding, beam_width, temperature, top_k) -> tuple:
+    """The training and decoding arguments the loops share, checked."""
+    return (check_real(discount, "discount", low=0, high=1, low_open=True),
+            check_choice(decoding, "decoding", ("beam", "sample")),
+            check_int(beam_width, "beam_width", minimum=1),
+            check_temperature(temperature),
+            None if top_k is None else check_int(top_k, "top_k", minimum=1))
 
 
 def _trainer(pretrained, strength, vocab_size: int, n: int, discount: float):
@@ -311,11 +317,8 @@ def population_generations(
         raise ValueError(f"orders must name 2 to 16 models, got {len(orders)}")
     start = check_choice(start, "start", ("split", "all"))
     reads = check_choice(reads, "reads", ("others", "pool", "self"))
-    discount = check_real(discount, "discount", low=0, high=1, low_open=True)
-    decoding = check_choice(decoding, "decoding", ("beam", "sample"))
-    beam_width = check_int(beam_width, "beam_width", minimum=1)
-    temperature = check_temperature(temperature)
-    top_k = None if top_k is None else check_int(top_k, "top_k", minimum=1)
+    discount, decoding, beam_width, temperature, top_k = _check_writing(discount, decoding, beam_width, temperature,
+                                                                         top_k)
     strength = check_strength(strength)
     if pretrained is not None and not isinstance(pretrained, dict):
         pretrained = {order: check_model(pretrained, "pretrained") for order in set(orders)}
