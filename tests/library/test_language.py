@@ -236,6 +236,19 @@ def test_remembered_top_tokens_equal_the_direct_search():
     assert np.all(np.diff(asked) > 0)  # sorted, each context once
 
 
+def test_beam_search_of_prompts_that_end_alike_is_the_search_of_each():
+    # Prompts sharing their last n-1 tokens are searched once; each must still get exactly what
+    # a search of that prompt alone finds.
+    model, V = random_model(seed=7, words=12, length=800)
+    rng = np.random.default_rng(4)
+    prompts = rng.integers(2, V, size=(30, 5))
+    prompts[10:20, -2:] = prompts[:10, -2:]  # ten ends twice, with different beginnings
+    together = lm.beam_search(model, prompts, 12)
+    assert np.unique(prompts[:, -2:], axis=0).shape[0] < prompts.shape[0]
+    for prompt, found in zip(prompts, together):
+        np.testing.assert_array_equal(lm.beam_search(model, prompt[None, :], 12)[0], found)
+
+
 def test_decoding_with_and_without_top_tables_is_identical():
     # A beam search or low-temperature sampling long enough to build the top tables must give
     # exactly what the direct search gives.
