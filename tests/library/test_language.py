@@ -347,6 +347,16 @@ def test_every_scheme_in_the_language_loop(scheme, sizes):
         assert run.models[t].tokens == run.data[t].size
 
 
+@pytest.mark.parametrize("vocab_size, k", [(4600, 3), (7, 2), (50, 5), (2**40, 3), (3, 1)])
+def test_distinct_ngram_ratio_counts_what_unique_rows_count(vocab_size, k):
+    # The integer-key count must agree with the definition (unique k-gram rows), including with
+    # repeated blocks and ids too large for one integer per k-gram (the fallback).
+    blocks = np.random.default_rng(vocab_size % 97).integers(0, vocab_size, size=(60, 12))
+    blocks[10:30] = blocks[30:50]
+    windows = np.lib.stride_tricks.sliding_window_view(blocks, k, axis=1).reshape(-1, k)
+    assert lm.distinct_ngram_ratio(blocks, k) == np.unique(windows, axis=0).shape[0] / windows.shape[0]
+
+
 def test_distinct_ngram_ratio():
     assert lm.distinct_ngram_ratio([[2, 3, 2, 3, 2]], 2) == pytest.approx(2 / 4)
     assert lm.distinct_ngram_ratio([[2, 3, 4, 5]], 3) == 1.0
